@@ -1,0 +1,35 @@
+# kit-territoires — deux commandes sur une machine neuve : `make demo` et `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installe
+
+.PHONY: help install demo test bench samples clean
+
+help: ## Affiche cette aide
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m ipykernel install --prefix $(VENV) --name python3 > /dev/null
+	touch $(STAMP)
+
+install: $(STAMP) ## Crée .venv et installe le kit (mode éditable)
+
+demo: $(STAMP) ## Exécute tous les notebooks sur data/samples et écrit les rapports HTML dans reports/
+	$(BIN)/python -m kit demo
+
+test: $(STAMP) ## Lance toute la suite de tests, dont nbval sur chaque notebook
+	$(BIN)/python -m pytest tests kit --doctest-modules
+	$(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider
+
+bench: $(STAMP) ## Mesure la vitesse de chargement (kit contre openpyxl et read_csv)
+	$(BIN)/python benchmarks/bench_load.py
+
+samples: $(STAMP) ## Régénère les fichiers d'exemple de data/samples
+	$(BIN)/python -m kit.samples
+
+clean: ## Supprime .venv et reports/
+	rm -rf $(VENV) reports

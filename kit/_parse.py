@@ -1,0 +1,290 @@
+"""Analyse vectorisée des valeurs telles que les services les saisissent.
+
+Nombres à la française (« 1 234,50 € », « 12 % », « (12) »), dates (séries Excel, jj/mm/aaaa,
+j/m/aa, ISO, « 3 mars 2026 »), booléens (oui/non, vrai/faux, x) et valeurs de remplacement
+(« secret », « nd », « NA », « - »). Le chargeur et le validateur partagent ces fonctions : une
+cellule que le chargeur n'a pas su convertir est exactement une cellule que le validateur signale.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+#: Valeurs qui signifient « donnée manquante » dans une colonne numérique (comparées en minuscules).
+PLACEHOLDERS = frozenset(
+    {"secret", "s", "nd", "n.d.", "n.d", "na", "n/a", "-", "--", "–", "—", "n.c.", "n.c", "nc",
+     "nr", "n.r.", "ns", "n.s.", "...", "…", "?", "#n/a", "null", "none", "nan"}
+)
+
+#: Date d'origine des numéros de série Excel (système 1900, avec le faux 29/02/1900).
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+#: Numéros de série plausibles : 1920-01-01 … 2100-12-31.
+SERIAL_MIN, SERIAL_MAX = 7306, 73415
+
+_TRUE = frozenset({"oui", "vrai", "x", "true", "yes", "o", "y", "1", "1.0", "ok"})
+_FALSE = frozenset({"non", "faux", "false", "no", "n", "0", "0.0"})
+
+_MONTHS = {
+    "janvier": 1, "janv": 1, "jan": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "mar": 3,
+    "avril": 4, "avr": 4, "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "aou": 8,
+    "septembre": 9, "sept": 9, "sep": 9, "octobre": 10, "oct": 10, "novembre": 11, "nov": 11,
+    "decembre": 12, "dec": 12,
+}
+_MONTH_RE = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?")
+
+_SPACES = "\u00a0\u202f\u2009\u2007 "
+_NUM_FR = re.compile(r"[+-]?(?:\d{1,3}(?:[ .]\d{3})+|\d+)(?:,\d+)?")
+_NUM_EN = re.compile(r"[+-]?(?:\d{1,3}(?:[ ,]\d{3})+|\d+)(?:\.\d+)?")
+_NUM_SCI = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
+_UNITS = re.compile(r"(?:€|eur|euros?|k€|m€|\$|%)$", re.IGNORECASE)
+
+
+class Parsed(NamedTuple):
+    """Résultat d'une analyse : valeurs converties et masques des cellules à signaler."""
+
+    values: pd.Series
+    #: cellule non vide, pas une valeur de remplacement, et non convertible
+    invalid: pd.Series
+    #: cellule contenant une valeur de remplacement (secret, nd, NA, -…)
+    placeholder: pd.Series
+
+
+def normalize_label(text: object) -> str:
+    """Forme canonique d'un libellé : minuscules, sans accents, non-alphanumériques → « _ ».
+
+    Examples
+    --------
+    >>> normalize_label("Date de Notif. ")
+    'date_de_notif'
+    >>> normalize_label("Tonnage (t)")
+    'tonnage_t'
+    """
+    text = unicodedata.normalize("NFKD", str(text))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = text.replace("œ", "oe").replace("æ", "ae")
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
+
+
+def _as_text(s: pd.Series) -> pd.Series:
+    """Texte nettoyé (strip) ; NA pour les cellules vides."""
+    out = s.astype("str").str.strip()
+    return out.mask(out == "")
+
+
+def is_blank(s: pd.Series) -> pd.Series:
+    """Cellules vides : NA, NaN ou texte fait seulement d'espaces."""
+    if s.dtype == object or isinstance(s.dtype, pd.StringDtype):
+        return _as_text(s).isna()
+    return s.isna()
+
+
+def _placeholder_mask(text: pd.Series) -> pd.Series:
+    return text.str.lower().isin(PLACEHOLDERS).fillna(False).astype(bool)
+
+
+def _split_native(s: pd.Series, kinds: tuple[type, ...]) -> tuple[pd.Series, pd.Series]:
+    """Sépare les valeurs déjà typées (nombres Excel, dates) des chaînes à analyser."""
+    if s.dtype != object:
+        return pd.Series(False, index=s.index), s
+    native = s.map(lambda v: isinstance(v, kinds) and not isinstance(v, bool), na_action="ignore")
+    native = native.fillna(False).astype(bool)
+    return native, s.where(~native)
+
+
+def _number_style(text: pd.Series) -> str:
+    """« fr » (virgule décimale) ou « en » (point décimal), d'après les valeurs non ambiguës."""
+    uniq = pd.Series(text.dropna().unique(), dtype="str")
+    if uniq.empty:
+        return "fr"
+    fr = uniq.str.fullmatch(_NUM_FR.pattern)
+    en = uniq.str.fullmatch(_NUM_EN.pattern)
+    return "en" if int((en & ~fr).sum()) > int((fr & ~en).sum()) else "fr"
+
+
+def _parse_number_text(text: pd.Series) -> pd.Series:
+    """Chaînes (sans NA ni remplacements) → float, NaN si non convertible."""
+    fast = pd.to_numeric(text, errors="coerce")
+    # « 1.234 » est ambigu : ne pas garder la conversion directe si la colonne est à la française
+    style = _number_style(text)
+    if style == "en" or not text.str.contains(r"\.\d{3}(?:\D|$)", regex=True).any():
+        todo = fast.isna() & text.notna()
+    else:
+        todo = text.notna()
+        fast = pd.Series(np.nan, index=text.index)
+    if not todo.any():
+        return fast.astype("float64")
+    raw = text[todo]
+    for ch in _SPACES:
+        raw = raw.str.replace(ch, " ", regex=False)
+    raw = raw.str.replace("\u2212", "-", regex=False).str.strip()
+    negative = raw.str.fullmatch(r"\(.*\)")
+    raw = raw.mask(negative, raw.str.slice(1, -1).str.strip())
+    percent = raw.str.endswith("%")
+    while True:  # unités en fin de valeur : « 1 234,50 € », « 12 % », « 3 kEUR »
+        stripped = raw.str.replace(_UNITS, "", regex=True).str.strip()
+        if stripped.equals(raw):
+            break
+        raw = stripped
+    raw = raw.str.replace(r"(?<=\d) +(?=\d)", " ", regex=True)
+    sci = raw.str.fullmatch(_NUM_SCI.pattern)
+    if style == "fr":
+        ok = raw.str.fullmatch(_NUM_FR.pattern)
+        clean = raw.str.replace(r"[ .]", "", regex=True).str.replace(",", ".", regex=False)
+    else:
+        ok = raw.str.fullmatch(_NUM_EN.pattern)
+        clean = raw.str.replace(r"[ ,]", "", regex=True)
+    clean = clean.mask(sci, raw.str.replace(",", ".", regex=False))
+    values = pd.to_numeric(clean.where(ok | sci), errors="coerce")
+    values = values.mask(negative, -values).mask(percent, values / 100)
+    out = fast.astype("float64").copy()
+    out[todo] = values.astype("float64")
+    return out
+
+
+def parse_numbers(s: pd.Series) -> Parsed:
+    """Convertit une colonne en nombres (float64).
+
+    Examples
+    --------
+    >>> parse_numbers(pd.Series(["1 234,50 €", "12 %", "(3)", "nd", "abc"])).values.tolist()
+    [1234.5, 0.12, -3.0, nan, nan]
+    """
+    if pd.api.types.is_bool_dtype(s.dtype):
+        none = pd.Series(False, index=s.index)
+        return Parsed(pd.Series(np.nan, index=s.index), s.notna(), none)
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        none = pd.Series(False, index=s.index)
+        return Parsed(s.astype("float64"), none, none)
+    native, rest = _split_native(s, (int, float, np.integer, np.floating))
+    values = pd.Series(np.nan, index=s.index, dtype="float64")
+    if native.any():
+        values[native] = s[native].astype("float64")
+    text = _as_text(rest)
+    placeholder = _placeholder_mask(text)
+    text = text.mask(placeholder)
+    todo = text.notna()
+    if todo.any():
+        values[todo] = _parse_number_text(text[todo])
+    invalid = todo & values.isna()
+    return Parsed(values, invalid, placeholder)
+
+
+def parse_integers(s: pd.Series) -> Parsed:
+    """Comme `parse_numbers`, mais les valeurs non entières sont invalides ; type Int64."""
+    num = parse_numbers(s)
+    frac = num.values.notna() & (num.values != np.floor(num.values.fillna(0)))
+    values = num.values.mask(frac).round().astype("Int64")
+    return Parsed(values, num.invalid | frac, num.placeholder)
+
+
+def _french_months(text: pd.Series) -> pd.Series:
+    """« 3 mars 2026 » → « 3/3/2026 », « mars 2026 » → « 1/3/2026 »."""
+    low = text.map(normalize_label, na_action="ignore").str.replace("_", " ", regex=False)
+    low = low.str.replace(r"^(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche) ", "",
+                          regex=True)
+    low = low.str.replace(r"^(\d{1,2}) ?(?:er)? ", r"\1 ", regex=True)
+    low = low.str.replace(_MONTH_RE, lambda m: f"/{_MONTHS[m.group(1)]}/", regex=True)
+    low = low.str.replace(r"\s+", "", regex=True)
+    low = low.str.replace(r"^/", "1/", regex=True)
+    return low
+
+
+_DATE_FORMATS = ("ISO8601", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y", "%d-%m-%y",
+                 "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%Y/%m/%d", "%m/%Y", "%Y%m%d")
+
+
+def _parse_date_text(text: pd.Series) -> pd.Series:
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    todo = text.notna()
+    for candidate in (text, _french_months(text)):
+        for fmt in _DATE_FORMATS:
+            if not todo.any():
+                return out
+            if fmt == "%Y%m%d":  # uniquement 8 chiffres : « 20240315 »
+                sub = candidate[todo].where(candidate[todo].str.fullmatch(r"(19|20)\d{6}"))
+            elif fmt == "ISO8601":  # pas d'année seule (« 2024 ») : c'est un séparateur, pas une date
+                sub = candidate[todo].where(candidate[todo].str.contains(r"\d{4}-\d{2}"))
+            else:
+                sub = candidate[todo]
+            got = pd.to_datetime(sub, format=fmt, errors="coerce")
+            if got.dt.tz is not None:
+                got = got.dt.tz_localize(None)
+            got = got.astype("datetime64[us]")
+            hit = got.notna()
+            out[hit[hit].index] = got[hit]
+            todo = todo & out.isna()
+    return out
+
+
+def parse_dates(s: pd.Series, serial: bool = True) -> Parsed:
+    """Convertit une colonne en dates (datetime64).
+
+    `serial=True` accepte les numéros de série Excel (45292 → 01/01/2024).
+
+    Examples
+    --------
+    >>> parse_dates(pd.Series(["13/2/13", "2024-03-01", "3 mars 2026", 45292])).values.dt.strftime(
+    ...     "%Y-%m-%d").tolist()
+    ['2013-02-13', '2024-03-01', '2026-03-03', '2024-01-01']
+    """
+    none = pd.Series(False, index=s.index)
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return Parsed(s.astype("datetime64[us]"), none, none)
+    values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        num, rest = s.astype("float64"), pd.Series(np.nan, index=s.index, dtype=object)
+        is_num = num.notna()
+    else:
+        is_date, rest = _split_native(s, (dt.date, dt.datetime, pd.Timestamp))
+        if is_date.any():
+            values[is_date] = pd.to_datetime(s[is_date].astype(object)).astype("datetime64[us]")
+        is_num, rest = _split_native(rest, (int, float, np.integer, np.floating))
+        num = s.where(is_num).astype("float64") if is_num.any() else None
+    if serial and num is not None:
+        ok_serial = is_num & num.between(SERIAL_MIN, SERIAL_MAX)
+        days = pd.to_timedelta(num.where(ok_serial), unit="D")
+        values[ok_serial] = (EXCEL_EPOCH + days[ok_serial]).astype("datetime64[us]")
+    invalid = is_num & values.isna()
+    text = _as_text(rest)
+    placeholder = _placeholder_mask(text)
+    text = text.mask(placeholder)
+    if text.notna().any():
+        parsed = _parse_date_text(text)
+        hit = parsed.notna()
+        values[hit] = parsed[hit]
+        invalid = invalid | (text.notna() & ~hit)
+    return Parsed(values, invalid.astype(bool), placeholder)
+
+
+def parse_booleans(s: pd.Series) -> Parsed:
+    """Convertit une colonne en booléens (dtype « boolean »).
+
+    Une colonne qui ne contient que « x » et des cases vides est une colonne de coches :
+    les cases vides valent alors Faux.
+
+    Examples
+    --------
+    >>> parse_booleans(pd.Series(["oui", "Non", "VRAI", None])).values.tolist()
+    [True, False, True, <NA>]
+    """
+    if pd.api.types.is_bool_dtype(s.dtype):
+        none = pd.Series(False, index=s.index)
+        return Parsed(s.astype("boolean"), none, none)
+    text = s.map(lambda v: str(v).strip().lower() if not isinstance(v, bool) else str(v).lower(),
+                 na_action="ignore")
+    text = text.mask(text == "")
+    placeholder = _placeholder_mask(text.astype("str")) & ~text.isin(_TRUE | _FALSE)
+    values = pd.Series(pd.NA, index=s.index, dtype="boolean")
+    values[text.isin(_TRUE)] = True
+    values[text.isin(_FALSE)] = False
+    present = set(text.dropna().unique())
+    if present == {"x"}:
+        values = values.fillna(False)
+    invalid = text.notna() & ~placeholder & values.isna()
+    return Parsed(values, invalid.astype(bool), placeholder.astype(bool))

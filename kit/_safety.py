@@ -1,0 +1,142 @@
+"""Contrôles de sûreté avant lecture : format réel, classeur chiffré, bombe zip, entités XML.
+
+Le fichier source n'est jamais modifié : tout se fait sur ses octets en mémoire.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from pathlib import Path
+
+from kit.errors import (
+    CorruptFileError,
+    EmptyFileError,
+    EncryptedFileError,
+    FileFormatError,
+    UnsafeFileError,
+)
+
+#: Taille décompressée maximale d'un membre et de l'ensemble d'un classeur.
+MAX_MEMBER = 1 << 30
+MAX_TOTAL = 2 << 30
+#: Au-delà de ce taux de compression (et de 50 Mo décompressés), le fichier est refusé.
+MAX_RATIO = 200
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_EXCEL_EXT = {".xlsx", ".xlsm", ".xls", ".ods", ".xlsb"}
+_TEXT_EXT = {".csv", ".txt", ".tsv", ".tab", ".dat", ".prn"}
+
+
+def detect_format(data: bytes, path: Path) -> str:
+    """Format réel d'après les octets (« xlsx », « xlsm », « xls », « ods », « csv », « txt »)."""
+    ext = path.suffix.lower()
+    name = path.name
+    if not data.strip(b"\x00 \t\r\n\xef\xbb\xbf"):
+        raise EmptyFileError(
+            f"Le fichier « {name} » est vide. Demandez au service de vous renvoyer son export.", path)
+    if data.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                names = set(z.namelist())
+                mimetype = z.read("mimetype")[:100] if "mimetype" in names else b""
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as exc:
+            raise CorruptFileError(
+                f"Le fichier « {name} » est abîmé ou incomplet (archive illisible : {exc}). "
+                "Demandez-en une nouvelle copie ou ouvrez-le dans Excel ou LibreOffice puis "
+                "enregistrez-le à nouveau.", path) from None
+        if b"opendocument.spreadsheet" in mimetype:
+            return "ods"
+        if "xl/workbook.xml" in names:
+            return "xlsm" if ext == ".xlsm" else "xlsx"
+        if "xl/workbook.bin" in names:
+            raise FileFormatError(
+                f"Le fichier « {name} » est un classeur binaire Excel (.xlsb), non pris en charge. "
+                "Enregistrez-le au format .xlsx depuis Excel.", path)
+        raise FileFormatError(
+            f"Le fichier « {name} » est une archive zip qui n'est pas un classeur (.xlsx ou .ods). "
+            "Vérifiez qu'il s'agit du bon fichier.", path)
+    if data.startswith(_OLE):
+        if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P\x00a\x00c\x00k\x00a\x00g\x00e" in data:
+            raise EncryptedFileError(
+                f"Le classeur « {name} » est protégé par un mot de passe. Demandez au service une "
+                "version sans mot de passe (Fichier > Informations > Protéger le classeur).", path)
+        return "xls"
+    head = data[:2048].lstrip().lower()
+    if head.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml")):
+        raise FileFormatError(
+            f"Le fichier « {name} » est une page HTML ou XML déguisée en tableur. Ouvrez-le dans "
+            "Excel ou LibreOffice et enregistrez-le au format .xlsx ou .csv.", path)
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if ext in _EXCEL_EXT:
+            raise CorruptFileError(
+                f"Le fichier « {name} » porte l'extension {ext} mais n'est pas un classeur lisible "
+                "(contenu abîmé ou d'un autre format). Demandez-en une nouvelle copie.", path)
+        raise FileFormatError(
+            f"Le fichier « {name} » n'est ni un classeur ni un fichier texte (format « {ext or '?'} "
+            "» non pris en charge). Formats acceptés : .xlsx, .xlsm, .xls, .ods, .csv, .txt.", path)
+    if ext in _EXCEL_EXT:
+        raise CorruptFileError(
+            f"Le fichier « {name} » porte l'extension {ext} mais contient du texte, pas un "
+            "classeur. Renommez-le en .csv s'il s'agit d'un export texte, ou demandez le bon "
+            "fichier.", path)
+    if ext and ext not in _TEXT_EXT:
+        raise FileFormatError(
+            f"Le format « {ext} » du fichier « {name} » n'est pas pris en charge. Formats "
+            "acceptés : .xlsx, .xlsm, .xls, .ods, .csv, .txt.", path)
+    return "txt" if ext in (".txt", ".tsv", ".tab", ".dat", ".prn") else "csv"
+
+
+def check_zip(data: bytes, path: Path) -> None:
+    """Refuse les bombes zip et les entités XML avant de confier l'archive au lecteur.
+
+    Chaque membre est décompressé par morceaux, sans jamais dépasser la taille annoncée
+    (une taille mensongère est refusée), et le début de chaque XML est inspecté : une
+    déclaration `<!DOCTYPE` ou `<!ENTITY` n'a rien à faire dans un classeur.
+    """
+    name = path.name
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            for info in z.infolist():
+                if info.flag_bits & 0x1:
+                    raise EncryptedFileError(
+                        f"Le classeur « {name} » est chiffré. Demandez une version sans mot de "
+                        "passe.", path)
+                total += info.file_size
+                ratio = info.file_size / max(info.compress_size, 1)
+                if info.file_size > MAX_MEMBER or total > MAX_TOTAL or (
+                        ratio > MAX_RATIO and info.file_size > 50 << 20):
+                    raise UnsafeFileError(_bomb(name), path)
+                _inflate_checked(z, info, name, path)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
+            NotImplementedError) as exc:
+        raise CorruptFileError(
+            f"Le fichier « {name} » est abîmé ou tronqué ({type(exc).__name__} : {exc}). "
+            "Demandez-en une nouvelle copie au service.", path) from None
+
+
+def _bomb(name: str) -> str:
+    return (f"Le fichier « {name} » se décompresse en une taille démesurée (bombe zip "
+            "probable) : il n'a pas été lu. Vérifiez sa provenance.")
+
+
+def _inflate_checked(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, path: Path) -> None:
+    got = 0
+    with z.open(info) as member:
+        first = True
+        while True:
+            chunk = member.read(1 << 20)
+            if not chunk:
+                break
+            if first and info.filename.endswith((".xml", ".rels", ".vml")):
+                head = chunk[:4096].upper()
+                if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                    raise UnsafeFileError(
+                        f"Le fichier « {name} » contient des déclarations d'entités XML "
+                        f"(membre {info.filename}), une technique d'attaque : il n'a pas été lu. "
+                        "Ouvrez-le dans Excel ou LibreOffice et enregistrez-le à nouveau.", path)
+            first = False
+            got += len(chunk)
+            if got > info.file_size or got > MAX_MEMBER:
+                raise UnsafeFileError(_bomb(name), path)

@@ -1,0 +1,321 @@
+"""Chargement des tableurs des services : fichier brut → DataFrame propre + provenance.
+
+`load_table` lit .xlsx, .xlsm, .xls, .ods, .csv et .txt tels que les services les envoient
+(blocs de titre, en-têtes sur deux lignes, totaux, notes, nombres et dates à la française…) et
+consigne dans `df.attrs["source"]` d'où vient chaque valeur et ce qui a été écarté.
+Le fichier source n'est jamais modifié : il est lu une fois, en mémoire.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import python_calamine as pc
+
+from kit import _layout
+from kit._parse import normalize_label
+from kit._safety import check_zip, detect_format
+from kit._text import read_text
+from kit._types import convert_column
+from kit.errors import (
+    CorruptFileError,
+    EmptyFileError,
+    EncryptedFileError,
+    HeaderNotFoundError,
+    KitError,
+    SheetNotFoundError,
+)
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["load_table", "list_tables"]
+
+
+def _read_source(source: str | Path) -> tuple[Path, bytes]:
+    path = Path(source).expanduser()
+    if path.is_dir():
+        raise KitError(f"« {path} » est un dossier, pas un fichier. Indiquez le chemin d'un "
+                       "fichier .xlsx, .ods ou .csv.", path)
+    try:
+        return path.resolve(), path.read_bytes()
+    except FileNotFoundError:
+        raise KitError(f"Le fichier « {path} » est introuvable. Vérifiez le chemin et le nom "
+                       "du fichier (dossier courant : lancez le notebook depuis le projet).",
+                       path) from None
+    except PermissionError:
+        raise KitError(f"Le fichier « {path} » ne peut pas être lu (droits insuffisants ou "
+                       "fichier ouvert et verrouillé par un autre programme).", path) from None
+
+
+def _open_workbook(data: bytes, path: Path, fmt: str) -> pc.CalamineWorkbook:
+    if fmt != "xls":
+        check_zip(data, path)
+    try:
+        return pc.CalamineWorkbook.from_path(str(path))
+    except pc.PasswordError:
+        raise EncryptedFileError(
+            f"Le classeur « {path.name} » est protégé par un mot de passe. Demandez au service "
+            "une version sans mot de passe.", path) from None
+    except (pc.CalamineError, pc.ZipError, pc.XmlError, ValueError, OSError, TypeError) as exc:
+        raise CorruptFileError(
+            f"Le classeur « {path.name} » est abîmé ou tronqué et ne peut pas être lu "
+            f"({type(exc).__name__} : {_short(exc)}). Ouvrez-le dans Excel ou LibreOffice et "
+            "enregistrez-le à nouveau, ou demandez-en une nouvelle copie.", path) from None
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).splitlines()[0][:200] if str(exc) else ""
+
+
+def _pick_sheet(wb: pc.CalamineWorkbook, sheet: str | int | None, path: Path) -> str:
+    names = list(wb.sheet_names)
+    if not names:
+        raise EmptyFileError(f"Le classeur « {path.name} » ne contient aucune feuille.", path)
+    if sheet is None:
+        for name in names:  # première feuille non vide
+            if _sheet_rows(wb, name, path, nrows=50):
+                return name
+        return names[0]
+    if isinstance(sheet, int):
+        if 0 <= sheet < len(names):
+            return names[sheet]
+        raise SheetNotFoundError(
+            f"Le classeur « {path.name} » n'a pas de feuille n° {sheet} (il en a {len(names)}, "
+            f"numérotées de 0 à {len(names) - 1}) : {', '.join(names)}.", path)
+    if sheet in names:
+        return sheet
+    wanted = normalize_label(sheet)
+    for name in names:
+        if normalize_label(name) == wanted:
+            return name
+    raise SheetNotFoundError(
+        f"La feuille « {sheet} » n'existe pas dans « {path.name} ». Feuilles disponibles : "
+        f"{', '.join(repr(n) for n in names)}.", path)
+
+
+def _sheet_rows(wb: pc.CalamineWorkbook, name: str, path: Path, nrows: int | None = None
+                ) -> list[list]:
+    try:
+        sh = wb.get_sheet_by_name(name)
+        return sh.to_python(skip_empty_area=False, nrows=nrows)
+    except (pc.CalamineError, pc.ZipError, pc.XmlError, ValueError, OSError) as exc:
+        raise CorruptFileError(
+            f"La feuille « {name} » du classeur « {path.name} » est abîmée et ne peut pas être "
+            f"lue ({type(exc).__name__} : {_short(exc)}).", path) from None
+
+
+def _merged(wb: pc.CalamineWorkbook, name: str) -> list:
+    try:
+        return list(wb.get_sheet_by_name(name).merged_cell_ranges or [])
+    except (pc.CalamineError, ValueError, AttributeError):
+        return []
+
+
+def _raw_table(source: str | Path, sheet: str | int | None
+               ) -> tuple[Path, bytes, str, dict[str, Any], pd.DataFrame, list]:
+    """Fichier → (chemin, octets, format, infos, table brute indexée par ligne, fusions)."""
+    path, data = _read_source(source)
+    fmt = detect_format(data, path)
+    info: dict[str, Any] = {"sheet": None, "encoding": None, "delimiter": None,
+                            "repaired_lines": [], "rejected_lines": []}
+    if fmt in ("csv", "txt"):
+        if sheet not in (None, 0):
+            raise SheetNotFoundError(
+                f"Le fichier texte « {path.name} » n'a qu'une seule table : n'indiquez pas de "
+                f"feuille (reçu {sheet!r}).", path)
+        table = read_text(data, path)
+        info.update(encoding=table.encoding, delimiter=table.delimiter,
+                    repaired_lines=table.repaired_lines, rejected_lines=table.rejected_lines)
+        return path, data, fmt, info, table.raw, []
+    wb = _open_workbook(data, path, fmt)
+    name = _pick_sheet(wb, sheet, path)
+    rows = _sheet_rows(wb, name, path)
+    info["sheet"] = name
+    width = max((len(r) for r in rows), default=0)
+    raw = pd.DataFrame(rows, dtype=object, columns=range(width) if width else None)
+    raw.index = pd.RangeIndex(1, len(raw) + 1)
+    return path, data, fmt, info, raw, _merged(wb, name)
+
+
+def load_table(source: str | Path, sheet: str | int | None = None,
+               schema: dict | str | Path | None = None, header_row: int | None = None
+               ) -> pd.DataFrame:
+    """Lit un tableur de service et renvoie un DataFrame propre.
+
+    Parameters
+    ----------
+    source
+        Chemin d'un fichier .xlsx, .xlsm, .xls, .ods, .csv ou .txt.
+    sheet
+        Nom ou numéro (à partir de 0) de la feuille ; par défaut la première feuille non vide.
+    schema
+        Schéma Table Schema (dictionnaire, chemin JSON ou nom d'un schéma du kit) : les colonnes
+        reconnues sont renommées comme les champs du schéma et typées selon lui.
+    header_row
+        Numéro (à partir de 1, comme dans Excel) de la ligne d'en-tête, si la détection
+        automatique se trompe.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index = numéro de la ligne dans le fichier source ; `attrs["source"]` décrit la lecture
+        (fichier, feuille, ligne d'en-tête, lettres des colonnes, lignes écartées, empreinte).
+
+    Raises
+    ------
+    KitError
+        Fichier introuvable, vide, abîmé, protégé, dangereux, feuille absente… (message en
+        français nommant le fichier et la marche à suivre).
+    """
+    path, data, fmt, info, raw, merged = _raw_table(source, sheet)
+    where = f"« {path.name} »" + (f", feuille « {info['sheet']} »" if info["sheet"] else "")
+    raw = _layout.strip_cells(raw)
+    if raw.empty or not raw.notna().to_numpy().any():
+        raise EmptyFileError(f"Le fichier {where} ne contient aucune donnée.", path)
+    head = raw.iloc[:_layout.SAMPLE_ROWS].values.tolist()
+    pos_merged = merged  # fusions en positions 0-based de la table brute (Excel : ligne - 1)
+    if header_row is not None:
+        if not 1 <= header_row <= len(raw):
+            raise HeaderNotFoundError(
+                f"La ligne d'en-tête {header_row} n'existe pas dans {where} ({len(raw)} lignes).",
+                path)
+        start = int(raw.index.get_indexer([header_row])[0]) if fmt in ("csv", "txt") else \
+            header_row - 1
+        if start < 0:
+            raise HeaderNotFoundError(f"La ligne {header_row} de {where} a été écartée.", path)
+        n = 1
+    else:
+        start, n = _layout.find_header(head, pos_merged)
+    letters = [_layout.column_letter(i) for i in range(raw.shape[1])]
+    if start is None:
+        labels = [""] * raw.shape[1]
+        filled = raw.notna().sum(axis=1)
+        first = filled.index[filled >= min(2, raw.shape[1])]
+        body = raw.loc[first[0]:] if len(first) else raw
+        titles = raw.loc[: first[0]].iloc[:-1] if len(first) else raw.iloc[:0]
+        logger.warning("Aucune ligne d'en-tête reconnue dans %s : colonnes nommées par lettre.",
+                       where)
+    else:
+        labels = _layout.header_labels(raw.values[: start + n].tolist(), start, n, pos_merged)
+        labels += [""] * (raw.shape[1] - len(labels))
+        body = raw.iloc[start + n:]
+    motif = _layout.junk_rows(body, labels)
+    dropped = [{"ligne": int(i), "motif": m, "texte": _row_text(body.loc[i])}
+               for i, m in motif.items() if m and m != "vide"]
+    if start is None:
+        dropped = [{"ligne": int(i), "motif": "titre", "texte": _row_text(titles.loc[i])}
+                   for i in titles.index if titles.loc[i].notna().any()] + dropped
+    blank_rows = int((motif == "vide").sum())
+    body = body[motif == ""]
+    keep = [c for c in body.columns if labels[c] or body[c].notna().any()]
+    names = _layout.unique_labels([labels[c] for c in keep], [letters[c] for c in keep])
+    fields, mapping = _match_schema(names, schema)
+    columns, types, placeholders = {}, {}, {}
+    for c, name in zip(keep, names):
+        field = fields.get(name)
+        out_name = field["name"] if field else name
+        values, kind, n_ph = convert_column(body[c], name, field)
+        columns[out_name] = values
+        types[out_name] = kind
+        if n_ph:
+            placeholders[out_name] = n_ph
+    df = pd.DataFrame(columns, index=body.index)
+    df.index.name = "ligne"
+    if df.empty and start is not None:
+        logger.info("Aucune ligne de données sous l'en-tête de %s.", where)
+    out_letters = {(fields[n]["name"] if n in fields else n): letters[c]
+                   for c, n in zip(keep, names)}
+    df.attrs["source"] = {
+        "file": str(path), "format": fmt, "sheet": info["sheet"],
+        "header_row": (int(raw.index[start]) if start is not None else None),
+        "header_rows": n if start is not None else 0,
+        "rows": int(len(df)), "columns": out_letters, "dropped": dropped,
+        "blank_rows": blank_rows, "placeholders": placeholders, "types": types,
+        "encoding": info["encoding"], "delimiter": info["delimiter"],
+        "repaired_lines": info["repaired_lines"], "rejected_lines": info["rejected_lines"],
+        "header_mapping": mapping, "sha256": hashlib.sha256(data).hexdigest(),
+    }
+    return df
+
+
+def _row_text(row: pd.Series) -> str:
+    parts = [_layout.label_text(v) for v in row.tolist() if not _layout.is_blank_cell(v)]
+    return " | ".join(parts)[:200]
+
+
+def _match_schema(names: list[str], schema: dict | str | Path | None
+                  ) -> tuple[dict[str, dict], dict[str, str | None] | None]:
+    """Associe les colonnes aux champs du schéma (casse, accents, espaces, soulignés ignorés)."""
+    if schema is None:
+        return {}, None
+    from kit.schemas import load_schema
+
+    spec = load_schema(schema)
+    by_key: dict[str, str] = {}
+    for name in names:
+        by_key.setdefault(normalize_label(name), name)
+    fields: dict[str, dict] = {}
+    mapping: dict[str, str | None] = {}
+    for f in spec.get("fields", []):
+        keys = [normalize_label(f["name"])] + ([normalize_label(f["title"])] if f.get("title")
+                                               else [])
+        found = next((by_key[k] for k in keys if k in by_key and by_key[k] not in fields), None)
+        mapping[f["name"]] = found
+        if found is not None:
+            fields[found] = f
+    return fields, mapping
+
+
+def list_tables(path: str | Path) -> pd.DataFrame:
+    """Liste les feuilles d'un classeur (ou la table d'un CSV) avec ce que chacune contient.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Une ligne par feuille : feuille, numero, lignes, colonnes, en_tete (ligne, à partir de 1),
+        apercu (premiers libellés), contenu (« tableau de données », « notes / métadonnées »,
+        « vide »).
+    """
+    src, data = _read_source(path)
+    fmt = detect_format(data, src)
+    if fmt in ("csv", "txt"):
+        sheets: list[tuple[str | None, pd.DataFrame, list]] = []
+        table = read_text(data, src)
+        sheets.append((None, table.raw, []))
+    else:
+        wb = _open_workbook(data, src, fmt)
+        sheets = []
+        for name in wb.sheet_names:
+            rows = _sheet_rows(wb, name, src)
+            width = max((len(r) for r in rows), default=0)
+            frame = pd.DataFrame(rows, dtype=object, columns=range(width) if width else None)
+            frame.index = pd.RangeIndex(1, len(frame) + 1)
+            sheets.append((name, frame, _merged(wb, name)))
+    out = []
+    for number, (name, raw, merged) in enumerate(sheets):
+        raw = _layout.strip_cells(raw)
+        filled = raw.notna()
+        n_cells = int(filled.to_numpy().sum()) if not raw.empty else 0
+        rows_used = int(filled.any(axis=1).sum()) if n_cells else 0
+        cols_used = int(filled.any(axis=0).sum()) if n_cells else 0
+        start, n = _layout.find_header(raw.iloc[:_layout.SAMPLE_ROWS].values.tolist(), merged) \
+            if n_cells else (None, 0)
+        if not n_cells:
+            content = "vide"
+        elif start is None or cols_used < 2 or rows_used - n < 2:
+            content = "notes / métadonnées"
+        else:
+            content = "tableau de données"
+        preview = ""
+        if start is not None:
+            labels = _layout.header_labels(raw.values[: start + n].tolist(), start, n, merged)
+            preview = ", ".join([lab for lab in labels if lab][:6])
+        out.append({"feuille": name, "numero": number, "lignes": rows_used,
+                    "colonnes": cols_used,
+                    "en_tete": int(raw.index[start]) if start is not None else None,
+                    "apercu": preview, "contenu": content})
+    return pd.DataFrame(out)
