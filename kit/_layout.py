@@ -163,12 +163,16 @@ def header_labels(rows: list[list], start: int, n: int, merged: list | None) -> 
     block = [list(r) + [""] * (width - len(r)) for r in rows[start:start + n]]
     local = [((r0 - start, c0), (r1 - start, c1)) for (r0, c0), (r1, c1) in (merged or [])
              if start <= r0 < start + n]
+    keep = [i for i, r in enumerate(block)
+            if not all(cell_kind(v) in ("nombre", "vide") for v in r) or i == len(block) - 1]
+    before = [block[i] for i in keep]
     block = merged_fill(block, local)
-    levels = [r for r in block if not all(cell_kind(v) in ("nombre", "vide") for v in r)
-              or r is block[-1]]
+    levels = [block[i] for i in keep]
     if len(levels) == 2:
         top, bot = levels
-        alias = all(is_blank_cell(a) == is_blank_cell(b) for a, b in zip(top, bot))
+        # libellés et codes de variables sur deux lignes complètes (sans fusion)
+        alias = not local and all(is_blank_cell(a) == is_blank_cell(b)
+                                  for a, b in zip(before[0], before[1]))
         if alias:  # libellés et codes de variables : on garde la ligne la plus parlante
             levels = [max(levels, key=lambda r: sum(len(label_text(v)) for v in r))]
         else:
@@ -219,9 +223,16 @@ def strip_cells(body: pd.DataFrame) -> pd.DataFrame:
     for c in body.columns:
         col = body[c]
         if col.dtype == object:
-            vals = [v.strip() if type(v) is str else v for v in col.tolist()]
-            col = pd.Series(vals, index=body.index, dtype=object)
             col = col.mask(col == "")
+            kind = pd.api.types.infer_dtype(col, skipna=True)
+            if kind == "string":
+                col = col.astype("str").str.strip()
+                col = col.mask(col == "")
+            elif kind not in ("floating", "integer", "mixed-integer-float", "empty", "datetime",
+                              "date", "boolean"):
+                vals = [v.strip() if type(v) is str else v for v in col.tolist()]
+                col = pd.Series(vals, index=body.index, dtype=object)
+                col = col.mask(col == "")
         elif isinstance(col.dtype, pd.StringDtype):
             col = col.str.strip()
             col = col.mask(col == "")
@@ -252,7 +263,9 @@ def junk_rows(body: pd.DataFrame, labels: list[str]) -> pd.Series:
         text = col.where(is_text).dropna()
         if not len(text):
             continue
-        norm = text.map(normalize_label)
+        codes, uniques = pd.factorize(text)
+        norm = pd.Series([normalize_label(u) for u in uniques], dtype="str")
+        norm = pd.Series(norm.to_numpy()[codes], index=text.index, dtype="str")
         sure = norm.str.match(_TOTAL_SURE.pattern) | norm.isin(_TOTAL_EXACT)
         maybe = norm.str.match(_TOTAL.pattern)
         probe = col.dropna().iloc[:: max(1, col.notna().sum() // 200)]

@@ -42,7 +42,9 @@ _SPACES = "\u00a0\u202f\u2009\u2007 "
 _NUM_FR = re.compile(r"[+-]?(?:\d{1,3}(?:[ .]\d{3})+|\d+)(?:,\d+)?")
 _NUM_EN = re.compile(r"[+-]?(?:\d{1,3}(?:[ ,]\d{3})+|\d+)(?:\.\d+)?")
 _NUM_SCI = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
-_UNITS = re.compile(r"(?:€|eur|euros?|k€|m€|\$|%)$", re.IGNORECASE)
+# motifs en texte (pas compilés) : pandas les confie alors au moteur vectorisé de pyarrow
+_UNITS = r"(?i)(?:\s*(?:€|eur|euros?|k€|m€|\$|%))+\s*$"
+_ODD_SPACES = "[\u00a0\u202f\u2009\u2007]"
 
 
 class Parsed(NamedTuple):
@@ -90,10 +92,10 @@ def _placeholder_mask(text: pd.Series) -> pd.Series:
 
 def _split_native(s: pd.Series, kinds: tuple[type, ...]) -> tuple[pd.Series, pd.Series]:
     """Sépare les valeurs déjà typées (nombres Excel, dates) des chaînes à analyser."""
-    if s.dtype != object:
+    if s.dtype != object or pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
         return pd.Series(False, index=s.index), s
     native = s.map(lambda v: isinstance(v, kinds) and not isinstance(v, bool), na_action="ignore")
-    native = native.fillna(False).astype(bool)
+    native = native.astype("boolean").fillna(False).astype(bool)
     return native, s.where(~native)
 
 
@@ -119,19 +121,14 @@ def _parse_number_text(text: pd.Series) -> pd.Series:
         fast = pd.Series(np.nan, index=text.index)
     if not todo.any():
         return fast.astype("float64")
-    raw = text[todo]
-    for ch in _SPACES:
-        raw = raw.str.replace(ch, " ", regex=False)
+    raw = text[todo].str.replace(_ODD_SPACES, " ", regex=True)
     raw = raw.str.replace("\u2212", "-", regex=False).str.strip()
     negative = raw.str.fullmatch(r"\(.*\)")
     raw = raw.mask(negative, raw.str.slice(1, -1).str.strip())
     percent = raw.str.endswith("%")
-    while True:  # unités en fin de valeur : « 1 234,50 € », « 12 % », « 3 kEUR »
-        stripped = raw.str.replace(_UNITS, "", regex=True).str.strip()
-        if stripped.equals(raw):
-            break
-        raw = stripped
-    raw = raw.str.replace(r"(?<=\d) +(?=\d)", " ", regex=True)
+    if raw.str.contains(_UNITS).any():  # unités en fin de valeur : « 1 234,50 € », « 12 % »
+        raw = raw.str.replace(_UNITS, "", regex=True)
+    raw = raw.str.replace(" +", " ", regex=True)
     sci = raw.str.fullmatch(_NUM_SCI.pattern)
     if style == "fr":
         ok = raw.str.fullmatch(_NUM_FR.pattern)
@@ -202,7 +199,13 @@ _DATE_FORMATS = ("ISO8601", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y", "%d-
 def _parse_date_text(text: pd.Series) -> pd.Series:
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     todo = text.notna()
-    for candidate in (text, _french_months(text)):
+    for step in range(2):
+        if step == 1:  # mois en toutes lettres, seulement pour ce qui reste à lire
+            if not todo.any():
+                return out
+            candidate = _french_months(text.where(todo))
+        else:
+            candidate = text
         for fmt in _DATE_FORMATS:
             if not todo.any():
                 return out

@@ -9,6 +9,7 @@ est réparée quand le type des colonnes rend la réparation certaine, sinon ell
 from __future__ import annotations
 
 import csv
+from collections import Counter
 import io
 import itertools
 import re
@@ -25,7 +26,10 @@ csv.field_size_limit(1 << 26)
 _FRENCH = set("éèêëàâäîïôöùûüçÉÈÊÀÂÎÔÙÛÇœŒ°€’«»")
 _ODD = set("‚ƒ„†‡ˆ‰Š‹ŽŒ‘“”•˜™š›žŸ¤¦¨´¸¯") | {chr(c) for c in range(0x2500, 0x25A0)}
 _SEPARATORS = (";", ",", "\t", "|")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _UTF8_SEQ = re.compile(rb"[\xc3][\x80-\xbf]|\xc2[\xa0-\xbf]|\xe2\x80[\x90-\xbf]")
+_NUM_FR_RE = re.compile(r"-?(?:\d{1,3}(?: \d{3})+|\d+),\d+|-?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+_NUM_EN_RE = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+|-?\d{1,3}(?:,\d{3})+")
 _LEFT_AMOUNT = re.compile(r"^-?\d{1,3}(?:[ \u00a0\u202f]\d{3})*$|^-?\d+$")
 _RIGHT_DECIMALS = re.compile(r"^\d{1,2}(?:\s*€)?$")
 
@@ -39,6 +43,60 @@ class TextTable:
     delimiter: str
     repaired_lines: list[int] = field(default_factory=list)
     rejected_lines: list[int] = field(default_factory=list)
+    #: corps du tableau déjà typé par le lecteur C de pandas (chemin rapide) ; `raw` ne contient
+    #: alors que les lignes jusqu'à l'en-tête inclus
+    typed_body: pd.DataFrame | None = None
+    typed_header: tuple[int, int] | None = None
+
+
+def _read_typed(text: str, sep: str, sample: list[list[str]], n_lines: int
+                ) -> tuple[pd.DataFrame, pd.DataFrame, tuple[int, int]] | None:
+    """Chemin rapide : l'en-tête est repéré sur l'échantillon, le corps est typé par pandas.
+
+    Les nombres à virgule décimale (et espace des milliers) sont convertis par le lecteur C ;
+    les colonnes de codes (d'après le libellé ou des zéros de tête dans l'échantillon) restent
+    en texte. Une colonne que le lecteur C ne sait pas convertir reste en texte et passe par
+    les analyseurs du kit, comme sur le chemin ordinaire. Renvoie None si le fichier ne s'y
+    prête pas (lignes sur plusieurs lignes physiques, colonnes irrégulières).
+    """
+    from kit._types import code_width
+
+    start, n = find_header(sample)
+    if start is None or start + n >= len(sample):
+        return None
+    width = max(len(r) for r in sample)
+    head = [r + [""] * (width - len(r)) for r in sample[: start + n]]
+    labels = [" ".join(str(r[c]) for r in head[start:]) for c in range(width)]
+    body_sample = [r for r in sample[start + n:] if any(v.strip() for v in r)]
+    fr = en = 0
+    spaced = False
+    for r in body_sample:
+        for v in r:
+            v = v.strip()
+            is_fr, is_en = bool(_NUM_FR_RE.fullmatch(v)), bool(_NUM_EN_RE.fullmatch(v))
+            fr += is_fr and not is_en
+            en += is_en and not is_fr
+            spaced = spaced or bool(re.fullmatch(r"-?\d{1,3}(?: \d{3})+(?:,\d+)?", v))
+    dtype = {}
+    for c in range(width):
+        values = [r[c].strip() for r in body_sample if c < len(r)]
+        if code_width(labels[c])[0] or any(re.fullmatch(r"0\d+", v) for v in values):
+            dtype[c] = str
+    decimal = "," if fr > en else "."
+    try:
+        body = pd.read_csv(io.StringIO(text), sep=sep, header=None, skiprows=start + n,
+                           names=range(width), dtype=dtype or None, decimal=decimal,
+                           thousands=" " if (spaced and decimal == ",") else None,
+                           keep_default_na=False, na_values=[""], skip_blank_lines=False,
+                           engine="c", quoting=csv.QUOTE_MINIMAL)
+    except (pd.errors.ParserError, ValueError, csv.Error):
+        return None
+    if len(body) + start + n != n_lines:
+        return None
+    body.index = pd.RangeIndex(start + n + 1, n_lines + 1)
+    raw = pd.DataFrame(head, dtype=object, columns=range(width))
+    raw.index = pd.RangeIndex(1, start + n + 1)
+    return raw, body, (start, n)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -70,7 +128,9 @@ def _best_single_byte(sample: bytes) -> str:
             text = sample.decode(enc)
         except UnicodeDecodeError:
             continue
-        score = sum(ch in _FRENCH for ch in text) - 3 * sum(ch in _ODD for ch in text)
+        chars = Counter(_NON_ASCII.findall(text))
+        score = sum(n for ch, n in chars.items() if ch in _FRENCH) - 3 * sum(
+            n for ch, n in chars.items() if ch in _ODD)
         if best_score is None or score > best_score:
             best, best_score = enc, score
     return best
@@ -107,6 +167,10 @@ def read_text(data: bytes, path: Path) -> TextTable:
     sample = list(csv.reader(text[:200_000].split("\n")[:80], delimiter=sep))
     header_width = _header_width(sample)
     if header_width is not None and max(_eff_width(r) for r in sample) <= header_width:
+        typed = _read_typed(text, sep, sample, n_lines)
+        if typed is not None:
+            head, body, header = typed
+            return TextTable(head, encoding, sep, typed_body=body, typed_header=header)
         try:
             raw = pd.read_csv(io.StringIO(text), sep=sep, header=None,
                               names=range(max(len(r) for r in sample)), dtype=str,

@@ -13,7 +13,14 @@ import re
 import numpy as np
 import pandas as pd
 
-from kit._parse import parse_booleans, parse_dates, parse_integers, parse_numbers, normalize_label
+from kit._parse import (
+    Parsed,
+    normalize_label,
+    parse_booleans,
+    parse_dates,
+    parse_integers,
+    parse_numbers,
+)
 
 # (motif sur le libellé normalisé, largeur du code : les zéros de tête sont rétablis)
 _CODE_NAMES: list[tuple[re.Pattern, int | None]] = [
@@ -42,6 +49,16 @@ def code_width(label: str) -> tuple[bool, int | None]:
 
 def _to_code_text(col: pd.Series, width: int | None) -> pd.Series:
     """Codes en texte ; les nombres (Excel) perdent leur « .0 » et retrouvent leurs zéros."""
+    if isinstance(col.dtype, pd.StringDtype) or _kind(col) in ("string", "empty"):
+        text = col.astype("str")
+        width = width or _usual_width(text)
+        if width:  # un ou deux zéros de tête perdus ; un code plus court est une erreur à voir
+            length = text.str.len()
+            short = text.str.fullmatch(r"\d+").fillna(False) & length.between(width - 2,
+                                                                               width - 1)
+            if short.any():
+                text = text.mask(short, text.str.zfill(width))
+        return text
     def one(v: object) -> object:
         if v is None or (isinstance(v, float) and np.isnan(v)):
             return None
@@ -50,10 +67,26 @@ def _to_code_text(col: pd.Series, width: int | None) -> pd.Series:
         if isinstance(v, (dt.datetime, pd.Timestamp)):
             return v.strftime("%Y-%m-%d") if v == v.normalize() else v.isoformat(sep=" ")
         text = str(v).strip()
-        if width and _INTEGRAL_TEXT.match(text) and len(text) < width:
+        if width and _INTEGRAL_TEXT.match(text) and width - 2 <= len(text) < width:
             text = text.zfill(width)
         return text
+    if not width:
+        plain = pd.Series([one(v) for v in col.tolist()], index=col.index, dtype="str")
+        width = _usual_width(plain)
+        if not width:
+            return plain
     return pd.Series([one(v) for v in col.tolist()], index=col.index, dtype="str")
+
+
+def _usual_width(text: pd.Series) -> int | None:
+    """Largeur commune des codes numériques d'une colonne (5 : INSEE ou postal, 9 : SIREN,
+    14 : SIRET) quand au moins 80 % des codes l'ont ; sinon None."""
+    digits = text[text.str.fullmatch(r"\d+").fillna(False)]
+    if len(digits) < 3:
+        return None
+    lengths = digits.str.len().value_counts()
+    usual, count = int(lengths.index[0]), int(lengths.iloc[0])
+    return usual if usual in (5, 9, 14) and count >= 0.8 * len(digits) else None
 
 
 def _to_text(col: pd.Series) -> pd.Series:
@@ -63,7 +96,9 @@ def _to_text(col: pd.Series) -> pd.Series:
 
 
 def _has_leading_zero_codes(col: pd.Series) -> bool:
-    text = col[col.map(type) == str] if col.dtype == object else col
+    if _kind(col) in ("floating", "integer", "mixed-integer-float", "empty"):
+        return False
+    text = col[col.map(type) == str] if col.dtype == object and _kind(col) != "string" else col
     text = text.dropna()
     if text.empty:
         return False
@@ -100,13 +135,14 @@ def convert_column(col: pd.Series, label: str, field: dict | None = None
         if kind == "boolean":
             return col.astype("boolean"), "booleen", 0
     if ftype in (None, "boolean") and _boolean_candidate(col, strict=ftype is None):
-        res = parse_booleans(col)
-        if not res.invalid.any():
+        res = _attempt(parse_booleans, col)
+        if res is not None:
             return res.values, "booleen", int(res.placeholder.sum())
     if ftype in (None, "number", "integer", "year"):
         if ftype is not None or not _has_leading_zero_codes(col):
-            res = parse_integers(col) if ftype in ("integer", "year") else parse_numbers(col)
-            if not res.invalid.any() and res.values.notna().any():
+            parser = parse_integers if ftype in ("integer", "year") else parse_numbers
+            res = _attempt(parser, col)
+            if res is not None and res.values.notna().any():
                 if ftype in ("integer", "year"):
                     return res.values, "entier", int(res.placeholder.sum())
                 values, kind_name, _ = _numeric(res.values)
@@ -114,10 +150,31 @@ def convert_column(col: pd.Series, label: str, field: dict | None = None
     if ftype in (None, "date", "datetime"):
         named_date = "date" in normalize_label(label) or ftype is not None
         if ftype is not None or named_date or kind not in ("floating", "integer"):
-            res = parse_dates(col, serial=named_date)
-            if not res.invalid.any() and res.values.notna().any():
+            res = _attempt(parse_dates, col, serial=named_date)
+            if res is not None and res.values.notna().any():
                 return res.values, "date", int(res.placeholder.sum())
     return _to_text(col), "texte", 0
+
+
+def _attempt(parser, col: pd.Series, **kw) -> Parsed | None:
+    """Analyse la colonne valeur distincte par valeur distincte ; None si une cellule résiste.
+
+    Un échantillon de valeurs distinctes est essayé d'abord : une colonne de texte libre est
+    ainsi écartée sans analyser ses milliers de valeurs.
+    """
+    codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    uniq = pd.Series(uniques, dtype=col.dtype if isinstance(col.dtype, pd.StringDtype) else object)
+    if len(uniq) > 200 and parser(uniq.iloc[:100], **kw).invalid.any():
+        return None
+    res = parser(uniq, **kw)
+    if res.invalid.any():
+        return None
+
+    def spread(s: pd.Series) -> pd.Series:
+        return pd.Series(s.array.take(codes, allow_fill=True), index=col.index)
+
+    placeholder = spread(res.placeholder.astype("boolean")).fillna(False).astype(bool)
+    return Parsed(spread(res.values), pd.Series(False, index=col.index), placeholder)
 
 
 def _numeric(values: pd.Series) -> tuple[pd.Series, str, int]:

@@ -71,48 +71,48 @@ def _short(exc: Exception) -> str:
     return str(exc).splitlines()[0][:200] if str(exc) else ""
 
 
-def _pick_sheet(wb: pc.CalamineWorkbook, sheet: str | int | None, path: Path) -> str:
+def _pick_sheet(wb: pc.CalamineWorkbook, sheet: str | int | None, path: Path) -> list[str]:
+    """Feuilles candidates, dans l'ordre : la feuille demandée, ou toutes (première non vide)."""
     names = list(wb.sheet_names)
     if not names:
         raise EmptyFileError(f"Le classeur « {path.name} » ne contient aucune feuille.", path)
     if sheet is None:
-        for name in names:  # première feuille non vide
-            if _sheet_rows(wb, name, path, nrows=50):
-                return name
-        return names[0]
+        return names
     if isinstance(sheet, int):
         if 0 <= sheet < len(names):
-            return names[sheet]
+            return [names[sheet]]
         raise SheetNotFoundError(
             f"Le classeur « {path.name} » n'a pas de feuille n° {sheet} (il en a {len(names)}, "
             f"numérotées de 0 à {len(names) - 1}) : {', '.join(names)}.", path)
     if sheet in names:
-        return sheet
+        return [sheet]
     wanted = normalize_label(sheet)
     for name in names:
         if normalize_label(name) == wanted:
-            return name
+            return [name]
     raise SheetNotFoundError(
         f"La feuille « {sheet} » n'existe pas dans « {path.name} ». Feuilles disponibles : "
         f"{', '.join(repr(n) for n in names)}.", path)
 
 
-def _sheet_rows(wb: pc.CalamineWorkbook, name: str, path: Path, nrows: int | None = None
-                ) -> list[list]:
+def _load_sheet(wb: pc.CalamineWorkbook, name: str, path: Path) -> tuple[list[list], list]:
+    """Cellules (ligne 1 d'Excel = indice 0) et cellules fusionnées d'une feuille."""
     try:
         sh = wb.get_sheet_by_name(name)
-        return sh.to_python(skip_empty_area=False, nrows=nrows)
-    except (pc.CalamineError, pc.ZipError, pc.XmlError, ValueError, OSError) as exc:
+        rows = sh.to_python(skip_empty_area=False)
+        merged = list(getattr(sh, "merged_cell_ranges", None) or [])
+    except (pc.CalamineError, pc.ZipError, pc.XmlError, ValueError, OSError, TypeError) as exc:
         raise CorruptFileError(
             f"La feuille « {name} » du classeur « {path.name} » est abîmée et ne peut pas être "
             f"lue ({type(exc).__name__} : {_short(exc)}).", path) from None
+    return rows, merged
 
 
-def _merged(wb: pc.CalamineWorkbook, name: str) -> list:
-    try:
-        return list(wb.get_sheet_by_name(name).merged_cell_ranges or [])
-    except (pc.CalamineError, ValueError, AttributeError):
-        return []
+def _frame(rows: list[list]) -> pd.DataFrame:
+    width = max((len(r) for r in rows), default=0)
+    frame = pd.DataFrame(rows, dtype=object, columns=range(width) if width else None)
+    frame.index = pd.RangeIndex(1, len(frame) + 1)
+    return frame
 
 
 def _raw_table(source: str | Path, sheet: str | int | None
@@ -129,16 +129,17 @@ def _raw_table(source: str | Path, sheet: str | int | None
                 f"feuille (reçu {sheet!r}).", path)
         table = read_text(data, path)
         info.update(encoding=table.encoding, delimiter=table.delimiter,
-                    repaired_lines=table.repaired_lines, rejected_lines=table.rejected_lines)
+                    repaired_lines=table.repaired_lines, rejected_lines=table.rejected_lines,
+                    typed_body=table.typed_body, typed_header=table.typed_header)
         return path, data, fmt, info, table.raw, []
     wb = _open_workbook(data, path, fmt)
-    name = _pick_sheet(wb, sheet, path)
-    rows = _sheet_rows(wb, name, path)
+    for name in _pick_sheet(wb, sheet, path):
+        rows, merged = _load_sheet(wb, name, path)
+        if any(any(v not in ("", None) for v in r) for r in rows[:200]) or rows:
+            if any(any(v not in ("", None) for v in r) for r in rows):
+                break
     info["sheet"] = name
-    width = max((len(r) for r in rows), default=0)
-    raw = pd.DataFrame(rows, dtype=object, columns=range(width) if width else None)
-    raw.index = pd.RangeIndex(1, len(raw) + 1)
-    return path, data, fmt, info, raw, _merged(wb, name)
+    return path, data, fmt, info, _frame(rows), merged
 
 
 def load_table(source: str | Path, sheet: str | int | None = None,
@@ -172,6 +173,11 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         français nommant le fichier et la marche à suivre).
     """
     path, data, fmt, info, raw, merged = _raw_table(source, sheet)
+    typed_body = info.pop("typed_body", None)
+    typed_header = info.pop("typed_header", None)
+    if typed_body is not None and header_row is not None:  # en-tête imposé : chemin ordinaire
+        raw = pd.concat([raw.astype(object), typed_body.astype(object)])
+        typed_body = None
     where = f"« {path.name} »" + (f", feuille « {info['sheet']} »" if info["sheet"] else "")
     raw = _layout.strip_cells(raw)
     if raw.empty or not raw.notna().to_numpy().any():
@@ -189,7 +195,7 @@ def load_table(source: str | Path, sheet: str | int | None = None,
             raise HeaderNotFoundError(f"La ligne {header_row} de {where} a été écartée.", path)
         n = 1
     else:
-        start, n = _layout.find_header(head, pos_merged)
+        start, n = typed_header or _layout.find_header(head, pos_merged)
     letters = [_layout.column_letter(i) for i in range(raw.shape[1])]
     if start is None:
         labels = [""] * raw.shape[1]
@@ -202,7 +208,7 @@ def load_table(source: str | Path, sheet: str | int | None = None,
     else:
         labels = _layout.header_labels(raw.values[: start + n].tolist(), start, n, pos_merged)
         labels += [""] * (raw.shape[1] - len(labels))
-        body = raw.iloc[start + n:]
+        body = raw.iloc[start + n:] if typed_body is None else _layout.strip_cells(typed_body)
     motif = _layout.junk_rows(body, labels)
     dropped = [{"ligne": int(i), "motif": m, "texte": _row_text(body.loc[i])}
                for i, m in motif.items() if m and m != "vide"]
@@ -290,11 +296,8 @@ def list_tables(path: str | Path) -> pd.DataFrame:
         wb = _open_workbook(data, src, fmt)
         sheets = []
         for name in wb.sheet_names:
-            rows = _sheet_rows(wb, name, src)
-            width = max((len(r) for r in rows), default=0)
-            frame = pd.DataFrame(rows, dtype=object, columns=range(width) if width else None)
-            frame.index = pd.RangeIndex(1, len(frame) + 1)
-            sheets.append((name, frame, _merged(wb, name)))
+            rows, merged = _load_sheet(wb, name, src)
+            sheets.append((name, _frame(rows), merged))
     out = []
     for number, (name, raw, merged) in enumerate(sheets):
         raw = _layout.strip_cells(raw)

@@ -1,0 +1,139 @@
+"""Ligne de commande du kit : ``python -m kit <commande> …``.
+
+Commandes :
+
+- ``valider FICHIER [--schema NOM_OU_CHEMIN] [--feuille NOM]`` : vérifie un fichier contre un
+  schéma et affiche le rapport (sans schéma : affiche le profil de qualité du fichier).
+- ``demo`` : exécute tous les notebooks sur data/samples et écrit les rapports dans reports/.
+
+Codes de sortie de ``valider`` : 0 fichier valide, 1 fichier avec erreurs, 2 fichier ou schéma
+illisible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from kit.errors import KitError
+
+EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
+
+
+class _FrenchFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups,
+                          "utilisation : " if prefix is None else prefix)
+
+
+class _FrenchParser(argparse.ArgumentParser):
+    """`ArgumentParser` dont l'aide et les messages d'usage sont en français."""
+
+    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("formatter_class", _FrenchFormatter)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "arguments"
+        self._optionals.title = "options"
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        message = (message.replace("the following arguments are required",
+                                   "arguments obligatoires manquants")
+                   .replace("unrecognized arguments", "arguments inconnus")
+                   .replace("invalid choice", "choix invalide")
+                   .replace("expected one argument", "une valeur est attendue"))
+        self.exit(2, f"{self.prog} : erreur : {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Analyseur des arguments ; chaque sous-commande range sa fonction dans ``func``."""
+    parser = _FrenchParser(
+        prog="python -m kit",
+        description="Kit d'analyse de données pour les collectivités territoriales.",
+        add_help=False,
+    )
+    parser.add_argument("-h", "--help", action="help", help="affiche cette aide et quitte")
+    sub = parser.add_subparsers(title="commandes", dest="commande", metavar="COMMANDE",
+                                parser_class=_FrenchParser)
+    valider = sub.add_parser(
+        "valider", add_help=False,
+        help="vérifie un fichier (xlsx, ods, csv…) contre un schéma de données",
+        description="Vérifie un fichier contre un schéma Table Schema (SCDL, schema.data.gouv.fr"
+                    " ou schéma du kit) et affiche chaque problème avec sa cellule. Sans "
+                    "--schema, affiche le profil de qualité du fichier. Codes de sortie : 0 "
+                    "valide, 1 erreurs trouvées, 2 fichier ou schéma illisible.")
+    valider.add_argument("-h", "--help", action="help", help="affiche cette aide et quitte")
+    valider.add_argument("fichier", metavar="FICHIER", help="fichier à vérifier")
+    valider.add_argument("--schema", metavar="NOM_OU_CHEMIN",
+                         help="nom d'un schéma du kit ou chemin d'un fichier JSON Table Schema")
+    valider.add_argument("--feuille", metavar="NOM",
+                         help="feuille du classeur à lire (par défaut : la feuille de données "
+                              "détectée)")
+    valider.add_argument("--max-par-colonne", type=int, default=20, metavar="N",
+                         help="nombre maximal de problèmes affichés par colonne (défaut : 20)")
+    valider.set_defaults(func=_cmd_valider)
+    demo = sub.add_parser(
+        "demo", add_help=False,
+        help="exécute tous les notebooks sur data/samples et écrit les rapports HTML",
+        description="Exécute chaque notebook de notebooks/ sur les données d'exemple et écrit "
+                    "un rapport HTML sans code, lisible hors ligne, dans reports/.")
+    demo.add_argument("-h", "--help", action="help", help="affiche cette aide et quitte")
+    demo.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kit.report import demo_main
+
+    return demo_main(Path.cwd())
+
+
+def _cmd_valider(args: argparse.Namespace) -> int:
+    from kit.io import load_table
+    from kit.quality import profile
+    from kit.schemas import load_schema
+    from kit.validation import validate
+
+    try:
+        schema = load_schema(args.schema) if args.schema else None
+        df = load_table(args.fichier, sheet=args.feuille, schema=schema)
+    except KitError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    if schema is None:
+        print(f"Profil de {args.fichier} (aucun schéma donné : pas de validation ; "
+              "utilisez --schema pour vérifier le fichier).\n")
+        print(profile(df).to_text(), end="")
+        return EXIT_OK
+    report = validate(df, schema)
+    print(report.to_text(max_per_column=args.max_par_colonne), end="")
+    return EXIT_OK if report.ok else EXIT_INVALID
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Point d'entrée de ``python -m kit`` et de ``kit-territoires``.
+
+    Parameters
+    ----------
+    argv
+        Arguments (sans le nom du programme) ; par défaut ceux de la ligne de commande.
+
+    Returns
+    -------
+    int
+        Code de sortie.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return EXIT_UNREADABLE
+    return func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

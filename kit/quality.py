@@ -1,0 +1,259 @@
+"""Profil de qualité d'un tableau : remplissage, doublons, fraîcheur, données personnelles.
+
+Le profil ne montre jamais de valeur d'une colonne soupçonnée de contenir des données
+personnelles (ni exemple, ni minimum, ni maximum) : il indique seulement la nature du soupçon.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from kit import _parse
+from kit._validation_types import as_text
+
+__all__ = ["Profile", "detect_personal_data", "profile"]
+
+#: Part minimale des valeurs (non vides) qui doivent ressembler à une donnée personnelle.
+PERSONAL_SHARE = 0.3
+_SAMPLE = 2000
+
+_VALUE_PATTERNS = {
+    "e-mail": re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+"),
+    "téléphone": re.compile(r"(?:\+33|0033|0)[1-9](?:\d{8})"),
+    "NIR": re.compile(r"[12]\d{2}(?:0[1-9]|1[0-2]|[2-9]\d)(?:\d{2}|2[AB])\d{6}(?:\d{2})?"),
+    "IBAN": re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}"),  # et clé de contrôle exacte
+    "adresse": re.compile(
+        r"\d{1,4}\s*(?:bis|ter)?,?\s+(?:rue|avenue|av\.?|bd|boulevard|chemin|impasse|place|"
+        r"all[ée]e|route|quai|cours|r[ée]sidence|lotissement|square|passage)\b.*",
+        re.IGNORECASE),
+}
+#: Recherche de fragments personnels dans un texte libre (pour filtrer les exemples).
+_LEAK = re.compile(
+    r"[\w.+'-]+@[\w-]+\.[\w.-]+|(?:\+33|0033|\b0)[1-9](?:[\s.-]?\d{2}){4}\b|"
+    r"\b[12]\s?\d{2}\s?\d{2}\s?(?:\d{2}|2[AB])\s?\d{3}\s?\d{3}(?:\s?\d{2})?\b|"
+    r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}", re.IGNORECASE)
+
+_NAME_RULES: list[tuple[str, re.Pattern[str]]] = [
+    ("e-mail", re.compile(r"(^|_)(e_?mail|mel|courriel|adresse_electronique)(_|$)")),
+    ("téléphone", re.compile(r"(^|_)(tel|telephone|tel_portable|portable|mobile|gsm|fax)"
+                             r"(_|$|\d)")),
+    ("NIR", re.compile(r"(^|_)(nir|secu|securite_sociale|num_ss|n_ss|no_ss|"
+                       r"numero_de_securite_sociale|insee_individu)(_|$)")),
+    ("IBAN", re.compile(r"(^|_)(iban|rib|bic)(_|$)")),
+    ("date de naissance", re.compile(r"(^|_)(naissance|date_de_naissance|ddn|ne_le|nee_le|"
+                                     r"date_naiss|dt_naiss)(_|$)")),
+    ("nom/prénom", re.compile(r"(^|_)(prenom|prenoms|patronyme|nom_de_famille|nom_d_usage|"
+                              r"nom_usage|nom_naissance|nom_complet|nom_prenom)(_|$)|^nom$|"
+                              r"^nom_(agent|usager|beneficiaire|demandeur|contact|patient|"
+                              r"eleve|habitant|allocataire|personne|responsable)$")),
+    ("adresse", re.compile(r"(^|_)(adresse|adresse_postale|domicile|lieu_de_residence)(_|$)")),
+]
+
+
+def detect_personal_data(s: pd.Series, name: object = None) -> str | None:
+    """Nature des données personnelles soupçonnées dans une colonne, ou None.
+
+    Le soupçon vient du nom de la colonne (« Téléphone », « Date de naissance »…) ou des
+    valeurs elles-mêmes (au moins 30 % des valeurs non vides ressemblent à des e-mails, des
+    numéros de téléphone français, des NIR, des IBAN ou des adresses postales).
+
+    Examples
+    --------
+    >>> detect_personal_data(pd.Series(["06 12 34 56 78", "+33 6 98 76 54 32"]), "contact")
+    'téléphone'
+    >>> detect_personal_data(pd.Series(["12", "15"]), "Date de naissance")
+    'date de naissance'
+    >>> detect_personal_data(pd.Series(["Lyon", "Paris"]), "ville") is None
+    True
+    """
+    label = _parse.normalize_label(name if name is not None else s.name or "")
+    for kind, rule in _NAME_RULES:
+        if rule.search(label):
+            return kind
+    text = as_text(s).dropna()
+    if text.empty or pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return None
+    sample = pd.Series(text.unique()[:_SAMPLE], dtype="str")
+    compact = sample.str.replace(r"[\s.\-()/]", "", regex=True).str.upper()
+    for kind, pattern in _VALUE_PATTERNS.items():
+        target = sample if kind in ("e-mail", "adresse") else compact
+        hits = target.str.fullmatch(pattern)
+        if kind == "IBAN":
+            hits = hits & target.map(_iban_ok)
+        if hits.mean() >= PERSONAL_SHARE:
+            return kind
+    return None
+
+
+def _iban_ok(text: str) -> bool:
+    """Clé de contrôle ISO 13616 (modulo 97) d'un IBAN sans espaces."""
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", text):
+        return False
+    digits = "".join(str(int(c, 36)) for c in text[4:] + text[:4])
+    return int(digits) % 97 == 1
+
+
+def _kind(s: pd.Series, declared: str | None) -> str:
+    if declared:
+        return declared
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return "booleen"
+    if pd.api.types.is_integer_dtype(s.dtype):
+        return "entier"
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return "nombre"
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return "date"
+    return "texte"
+
+
+def _examples(s: pd.Series, n: int = 3) -> str | None:
+    text = as_text(s).dropna()
+    if text.empty:
+        return None
+    common = text.value_counts().index
+    safe = [v for v in common[: 50] if not _LEAK.search(v)][:n]
+    return " ; ".join(v if len(v) <= 40 else v[:39] + "…" for v in safe) or None
+
+
+@dataclass
+class Profile:
+    """Profil de qualité d'un tableau.
+
+    Attributes
+    ----------
+    columns
+        Une ligne par colonne : colonne, type, remplissage_pct, valeurs_distinctes, exemples,
+        min, max, date_la_plus_recente, donnees_personnelles.
+    summary
+        lignes, colonnes, lignes_dupliquees, completude_pct, date_la_plus_recente,
+        colonnes_donnees_personnelles.
+    """
+
+    columns: pd.DataFrame
+    summary: dict[str, Any]
+
+    def to_text(self) -> str:
+        """Résumé du profil en texte brut (ligne de commande)."""
+        s = self.summary
+        perso = ", ".join(f"{c} ({k})" for c, k in s["colonnes_donnees_personnelles"].items())
+        lines = [
+            f"Lignes : {s['lignes']} ; colonnes : {s['colonnes']}",
+            f"Lignes en double : {s['lignes_dupliquees']}",
+            f"Complétude : {_pct(s['completude_pct'])}",
+            f"Date la plus récente : {_date(s['date_la_plus_recente'])}",
+            f"Données personnelles soupçonnées : {perso or 'aucune'}",
+            "",
+            "Colonnes :",
+        ]
+        for row in self.columns.itertuples(index=False):
+            extra = f", données personnelles : {row.donnees_personnelles}" \
+                if row.donnees_personnelles else ""
+            lines.append(f"- {row.colonne} ({row.type}) : rempli à {_pct(row.remplissage_pct)}, "
+                         f"{row.valeurs_distinctes} valeur(s) distincte(s){extra}")
+        return "\n".join(lines) + "\n"
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        s = self.summary
+        perso = ", ".join(f"{c} ({k})" for c, k in s["colonnes_donnees_personnelles"].items())
+        head = (f"<p><strong>{s['lignes']} lignes, {s['colonnes']} colonnes</strong> ; "
+                f"lignes en double : {s['lignes_dupliquees']} ; complétude : "
+                f"{esc(_pct(s['completude_pct']))} ; date la plus récente : "
+                f"{esc(_date(s['date_la_plus_recente']))} ; données personnelles "
+                f"soupçonnées : {esc(perso or 'aucune')}</p>")
+        cols = list(self.columns.columns)
+        th = "".join(f"<th>{esc(c)}</th>" for c in cols)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{esc(_cell(v))}</td>" for v in rec) + "</tr>"
+            for rec in self.columns.itertuples(index=False))
+        return (f'<div class="kit-profil">{head}<table><thead><tr>{th}</tr></thead>'
+                f"<tbody>{rows}</tbody></table></div>")
+
+
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1f}".replace(".", ",") + " %"
+
+
+def _date(x: Any) -> str:
+    return "—" if x is None or pd.isna(x) else pd.Timestamp(x).strftime("%d/%m/%Y")
+
+
+def _cell(v: Any) -> str:
+    if v is None or (not isinstance(v, (str, list, dict)) and pd.isna(v)):
+        return ""
+    if isinstance(v, pd.Timestamp):
+        return _date(v)
+    return str(v)
+
+
+def profile(df: pd.DataFrame) -> Profile:
+    """Profil de qualité d'un tableau (sans schéma).
+
+    Parameters
+    ----------
+    df
+        Tableau, idéalement issu de `load_table` (les types détectés au chargement, dans
+        `attrs["source"]["types"]`, sont repris).
+
+    Returns
+    -------
+    Profile
+        `columns` (une ligne par colonne) et `summary` ; s'affiche dans un notebook.
+
+    Examples
+    --------
+    >>> p = profile(pd.DataFrame({"courriel": ["a@exemple.fr", None], "n": [1, 1]}))
+    >>> p.summary["colonnes_donnees_personnelles"], p.columns["exemples"].tolist()
+    ({'courriel': 'e-mail'}, [None, '1'])
+    """
+    src = df.attrs.get("source") or {}
+    declared = src.get("types") or {}
+    n = len(df)
+    records = []
+    for col in df.columns:
+        s = df[col]
+        filled = ~_parse.is_blank(s)
+        personal = detect_personal_data(s, col)
+        is_date = pd.api.types.is_datetime64_any_dtype(s.dtype)
+        ordered = is_date or (pd.api.types.is_numeric_dtype(s.dtype)
+                              and not pd.api.types.is_bool_dtype(s.dtype))
+        hide = personal is not None
+        records.append({
+            "colonne": str(col),
+            "type": _kind(s, declared.get(col)),
+            "remplissage_pct": round(100 * filled.mean(), 1) if n else None,
+            "valeurs_distinctes": int(s[filled].nunique()),
+            "exemples": None if hide else _examples(s),
+            "min": s.min() if ordered and not hide and filled.any() else None,
+            "max": s.max() if ordered and not hide and filled.any() else None,
+            "date_la_plus_recente": s.max() if is_date and not hide and filled.any() else None,
+            "donnees_personnelles": personal,
+        })
+    columns = pd.DataFrame(records, columns=[
+        "colonne", "type", "remplissage_pct", "valeurs_distinctes", "exemples", "min", "max",
+        "date_la_plus_recente", "donnees_personnelles"], dtype=object)
+    columns["remplissage_pct"] = columns["remplissage_pct"].astype("float64")
+    columns["valeurs_distinctes"] = columns["valeurs_distinctes"].astype("int64")
+    filled_all = ~df.apply(_parse.is_blank) if n and len(df.columns) else pd.DataFrame()
+    dates = [d for d in columns["date_la_plus_recente"] if d is not None and not pd.isna(d)]
+    summary = {
+        "lignes": n,
+        "colonnes": len(df.columns),
+        "lignes_dupliquees": int(df.duplicated().sum()) if n else 0,
+        "completude_pct": round(100 * float(filled_all.to_numpy().mean()), 1)
+        if n and len(df.columns) else None,
+        "date_la_plus_recente": max(dates) if len(dates) else None,
+        "colonnes_donnees_personnelles": {
+            r.colonne: r.donnees_personnelles for r in columns.itertuples()
+            if isinstance(r.donnees_personnelles, str)},
+    }
+    return Profile(columns, summary)
