@@ -254,7 +254,9 @@ def junk_rows(body: pd.DataFrame, labels: list[str]) -> pd.Series:
     hits = pd.Series(0, index=body.index)
     named = [(c, labels[i]) for i, c in enumerate(body.columns) if labels[i]][:3]
     for c, label in named:
-        hits += (body[c].astype("str").str.strip().str.lower() == label.lower()).astype(int)
+        last = label.split(" - ")[-1].lower()  # en-tête sur deux lignes : le sous-libellé
+        cells = body[c].astype("str").str.strip().str.lower()
+        hits += ((cells == label.lower()) | (cells == last)).astype(int)
     motif[(hits >= min(2, len(named))) & (hits > 0) & (motif == "")] = "en-tête répété"
     # lignes de total / sous-total (« ENSEMBLE VOCAL » ou « TOTAL ENERGIES » restent des données)
     for c in first_cols:

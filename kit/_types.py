@@ -14,6 +14,9 @@ import numpy as np
 import pandas as pd
 
 from kit._parse import (
+    PLACEHOLDERS,
+    SERIAL_MAX,
+    SERIAL_MIN,
     Parsed,
     normalize_label,
     parse_booleans,
@@ -127,8 +130,12 @@ def convert_column(col: pd.Series, label: str, field: dict | None = None
     if field is None and is_code:
         return _to_code_text(col, width), "code", 0
     kind = _kind(col)
+    named_date = "date" in normalize_label(label) or ftype in ("date", "datetime")
     if ftype is None:
         if kind in ("floating", "integer", "mixed-integer-float"):
+            serials = col.dropna()
+            if named_date and serials.between(SERIAL_MIN, SERIAL_MAX).all():
+                return parse_dates(col).values, "date", 0  # numéros de série Excel
             return _numeric(col.astype("float64"))
         if kind in ("datetime", "datetime64", "date"):
             return parse_dates(col).values, "date", 0
@@ -138,7 +145,8 @@ def convert_column(col: pd.Series, label: str, field: dict | None = None
         res = _attempt(parse_booleans, col)
         if res is not None:
             return res.values, "booleen", int(res.placeholder.sum())
-    if ftype in (None, "number", "integer", "year"):
+    wordy = ftype is None and _has_wordy_text(col)  # « Dupont » n'est ni un nombre ni une date
+    if ftype in (None, "number", "integer", "year") and not wordy:
         if ftype is not None or not _has_leading_zero_codes(col):
             parser = parse_integers if ftype in ("integer", "year") else parse_numbers
             res = _attempt(parser, col)
@@ -147,13 +155,21 @@ def convert_column(col: pd.Series, label: str, field: dict | None = None
                     return res.values, "entier", int(res.placeholder.sum())
                 values, kind_name, _ = _numeric(res.values)
                 return values, kind_name, int(res.placeholder.sum())
-    if ftype in (None, "date", "datetime"):
-        named_date = "date" in normalize_label(label) or ftype is not None
+    if ftype in (None, "date", "datetime") and not wordy:
         if ftype is not None or named_date or kind not in ("floating", "integer"):
             res = _attempt(parse_dates, col, serial=named_date)
             if res is not None and res.values.notna().any():
                 return res.values, "date", int(res.placeholder.sum())
     return _to_text(col), "texte", 0
+
+
+def _has_wordy_text(col: pd.Series) -> bool:
+    """Au moins un texte sans aucun chiffre (hors valeurs de remplacement) parmi les 200
+    premières valeurs distinctes : la colonne ne peut être ni numérique ni de dates."""
+    uniq = pd.Series(pd.unique(col.dropna())[:200], dtype=object)
+    text = uniq[uniq.map(lambda v: isinstance(v, str))].astype("str").str.strip()
+    text = text[~text.str.lower().isin(PLACEHOLDERS)]
+    return bool((~text.str.contains(r"\d")).any())
 
 
 def _attempt(parser, col: pd.Series, **kw) -> Parsed | None:

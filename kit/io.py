@@ -217,7 +217,9 @@ def load_table(source: str | Path, sheet: str | int | None = None,
                    for i in titles.index if titles.loc[i].notna().any()] + dropped
     blank_rows = int((motif == "vide").sum())
     body = body[motif == ""]
-    keep = [c for c in body.columns if labels[c] or body[c].notna().any()]
+    # une colonne vide garde son libellé, sauf si ce libellé n'est qu'une copie d'une fusion
+    keep = [c for c in body.columns if body[c].notna().any() or (
+        labels[c] and not (c > 0 and labels[c] == labels[c - 1]))]
     names = _layout.unique_labels([labels[c] for c in keep], [letters[c] for c in keep])
     fields, mapping = _match_schema(names, schema)
     columns, types, placeholders = {}, {}, {}
@@ -258,21 +260,12 @@ def _match_schema(names: list[str], schema: dict | str | Path | None
     """Associe les colonnes aux champs du schéma (casse, accents, espaces, soulignés ignorés)."""
     if schema is None:
         return {}, None
-    from kit.schemas import load_schema
+    from kit.schemas import load_schema, match_columns
 
     spec = load_schema(schema)
-    by_key: dict[str, str] = {}
-    for name in names:
-        by_key.setdefault(normalize_label(name), name)
-    fields: dict[str, dict] = {}
-    mapping: dict[str, str | None] = {}
-    for f in spec.get("fields", []):
-        keys = [normalize_label(f["name"])] + ([normalize_label(f["title"])] if f.get("title")
-                                               else [])
-        found = next((by_key[k] for k in keys if k in by_key and by_key[k] not in fields), None)
-        mapping[f["name"]] = found
-        if found is not None:
-            fields[found] = f
+    mapping = match_columns(names, spec.get("fields", []))
+    by_name = {f["name"]: f for f in spec.get("fields", [])}
+    fields = {col: by_name[name] for name, col in mapping.items() if col is not None}
     return fields, mapping
 
 

@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from kit._parse import normalize_label
 from kit.errors import SchemaError
 
 logger = logging.getLogger(__name__)
@@ -184,3 +185,40 @@ def _check(data: Any, source: str | None) -> None:
             f"{where} : « missingValues » doit être une liste de textes (ex. [\"\", \"NA\"]).",
             fichier=source,
         )
+
+
+def header_key(label: object) -> str:
+    """Clé de comparaison tolérante : casse, accents, espaces et soulignés ignorés."""
+    return normalize_label(label).replace("_", "")
+
+
+def match_columns(columns: list[str], fields: list[dict[str, Any]]) -> dict[str, str | None]:
+    """Associe chaque champ du schéma à une colonne du tableau.
+
+    La comparaison ignore la casse, les accents, les espaces et les soulignés ; elle essaie le
+    nom du champ puis son titre (« title »). Une colonne ne sert qu'à un seul champ.
+
+    Examples
+    --------
+    >>> fields = [{"name": "nomBeneficiaire"}, {"name": "montant", "title": "Montant total"}]
+    >>> match_columns(["NOM_Beneficiaire", "Montant total", "x"], fields)
+    {'nomBeneficiaire': 'NOM_Beneficiaire', 'montant': 'Montant total'}
+    """
+    mapping: dict[str, str | None] = {f["name"]: None for f in fields}
+    free = [str(c) for c in columns]
+    passes = [
+        lambda f: [f["name"]],
+        lambda f: [header_key(f["name"])],
+        lambda f: [header_key(f["title"])] if f.get("title") else [],
+    ]
+    for i, candidates in enumerate(passes):
+        for f in fields:
+            if mapping[f["name"]] is not None:
+                continue
+            wanted = candidates(f)
+            for col in free:
+                if (col if i == 0 else header_key(col)) in wanted:
+                    mapping[f["name"]] = col
+                    free.remove(col)
+                    break
+    return mapping

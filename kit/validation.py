@@ -21,50 +21,14 @@ from kit import _parse
 from kit._validation_report import PROBLEM_COLUMNS, Report
 from kit._validation_types import CHECKED_TYPES, Typed, as_text, read_typed
 from kit.errors import DataError, SchemaError
-from kit.schemas import load_schema
+from kit.schemas import header_key as _key
+from kit.schemas import load_schema, match_columns
 
 __all__ = ["Report", "match_columns", "validate"]
 
 logger = logging.getLogger(__name__)
 
 _MAX_SHOWN = 80  # longueur maximale d'une valeur citée dans un message
-
-
-def _key(label: object) -> str:
-    """Clé de comparaison tolérante : casse, accents, espaces et soulignés ignorés."""
-    return _parse.normalize_label(label).replace("_", "")
-
-
-def match_columns(columns: list[str], fields: list[dict[str, Any]]) -> dict[str, str | None]:
-    """Associe chaque champ du schéma à une colonne du tableau.
-
-    La comparaison ignore la casse, les accents, les espaces et les soulignés ; elle essaie le
-    nom du champ puis son titre (« title »). Une colonne ne sert qu'à un seul champ.
-
-    Examples
-    --------
-    >>> fields = [{"name": "nomBeneficiaire"}, {"name": "montant", "title": "Montant total"}]
-    >>> match_columns(["NOM_Beneficiaire", "Montant total", "x"], fields)
-    {'nomBeneficiaire': 'NOM_Beneficiaire', 'montant': 'Montant total'}
-    """
-    mapping: dict[str, str | None] = {f["name"]: None for f in fields}
-    free = [str(c) for c in columns]
-    passes = [
-        lambda f: [f["name"]],
-        lambda f: [_key(f["name"])],
-        lambda f: [_key(f["title"])] if f.get("title") else [],
-    ]
-    for i, candidates in enumerate(passes):
-        for f in fields:
-            if mapping[f["name"]] is not None:
-                continue
-            wanted = candidates(f)
-            for col in free:
-                if (col if i == 0 else _key(col)) in wanted:
-                    mapping[f["name"]] = col
-                    free.remove(col)
-                    break
-    return mapping
 
 
 class _Collector:

@@ -1,0 +1,103 @@
+"""Propriétés : quel que soit le contenu, load_table renvoie un DataFrame ou lève une KitError,
+et ne modifie jamais le fichier source."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import kit
+from kit.errors import KitError
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+SETTINGS = settings(max_examples=80, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow,
+                                           HealthCheck.function_scoped_fixture])
+_TMP = Path(tempfile.mkdtemp(prefix="kit_prop_"))
+
+
+def _small_xlsx() -> bytes:
+    p = _TMP / "petit_modele.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Code INSEE", "Commune", "Montant", "Date"])
+    for i in range(30):
+        ws.append([1000 + i, f"Commune {i}", i * 10.5, f"0{1 + i % 9}/03/2024"])
+    wb.save(p)
+    return p.read_bytes()
+
+
+XLSX = _small_xlsx()
+_ODS_FILES = sorted(SAMPLES.glob("*/*.ods"))
+ODS = _ODS_FILES[0].read_bytes() if _ODS_FILES else None
+
+
+def _check(data: bytes, suffix: str) -> None:
+    """Charge les octets : seul KitError est admis ; le fichier reste intact."""
+    p = _TMP / f"essai{suffix}"
+    p.write_bytes(data)
+    before = hashlib.sha256(data).hexdigest()
+    try:
+        df = kit.load_table(p)
+    except KitError as err:
+        assert str(err)
+    else:
+        assert isinstance(df, pd.DataFrame)
+        assert "source" in df.attrs
+    assert hashlib.sha256(p.read_bytes()).hexdigest() == before
+
+
+@SETTINGS
+@given(data=st.binary(max_size=4096), suffix=st.sampled_from([".xlsx", ".xls", ".ods", ".csv"]))
+def test_random_bytes(data, suffix):
+    _check(data, suffix)
+
+
+@SETTINGS
+@given(cut=st.integers(min_value=0, max_value=len(XLSX) - 1))
+def test_truncated_xlsx(cut):
+    _check(XLSX[:cut], ".xlsx")
+
+
+@pytest.mark.skipif(ODS is None, reason="aucun échantillon .ods dans data/samples")
+@SETTINGS
+@given(frac=st.floats(min_value=0.0, max_value=0.999))
+def test_truncated_ods(frac):
+    _check(ODS[: int(len(ODS) * frac)], ".ods")
+
+
+@SETTINGS
+@given(flips=st.lists(st.tuples(st.integers(min_value=0, max_value=len(XLSX) - 1),
+                                st.integers(min_value=1, max_value=255)),
+                      min_size=1, max_size=8))
+def test_byte_flips_xlsx(flips):
+    data = bytearray(XLSX)
+    for pos, mask in flips:
+        data[pos] ^= mask
+    _check(bytes(data), ".xlsx")
+
+
+_cell = st.text(alphabet=st.sampled_from(list("ab é1 2,;.\t|\"'-%()€\u00a0\n\r0")), max_size=12)
+
+
+@SETTINGS
+@given(rows=st.lists(st.lists(_cell, min_size=1, max_size=6), min_size=1, max_size=12),
+       sep=st.sampled_from([";", ",", "\t", "|"]),
+       encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
+       newline=st.sampled_from(["\n", "\r\n"]))
+def test_random_csv_text(rows, sep, encoding, newline):
+    text = newline.join(sep.join(r) for r in rows)
+    _check(text.encode(encoding, errors="replace"), ".csv")
+
+
+@SETTINGS
+@given(text=st.text(max_size=300), encoding=st.sampled_from(["utf-8", "cp1252"]))
+def test_random_unicode_csv(text, encoding):
+    _check(text.encode(encoding, errors="replace"), ".csv")
