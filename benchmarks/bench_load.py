@@ -50,10 +50,11 @@ def measure(fn, repeat: int) -> tuple[float, float]:
 def baseline(path: Path, df_kit: pd.DataFrame):
     src = df_kit.attrs["source"]
     if src["format"] in ("csv", "txt"):
-        enc = src["encoding"] if not str(src["encoding"]).startswith("mixte") else "utf-8"
+        # lecture brute, sans réparation : encodage et séparateur donnés (ceux que le kit a
+        # trouvés), lignes décalées ignorées ; latin-1 pour un fichier d'encodage mixte
+        enc = src["encoding"] if not str(src["encoding"]).startswith("mixte") else "latin-1"
         return lambda: pd.read_csv(path, sep=src["delimiter"], encoding=enc,
-                                   encoding_errors="replace", on_bad_lines="skip",
-                                   engine="c", skiprows=(src["header_row"] or 1) - 1)
+                                   on_bad_lines="skip", skiprows=(src["header_row"] or 1) - 1)
     return lambda: pd.read_excel(path, sheet_name=src["sheet"], engine="openpyxl",
                                  header=(src["header_row"] or 1) - 1)
 

@@ -41,6 +41,7 @@ _MONTH_RE = re.compile(r"\b(" + "|".join(sorted(_MONTHS, key=len, reverse=True))
 _SPACES = "\u00a0\u202f\u2009\u2007 "
 _NUM_FR = re.compile(r"[+-]?(?:\d{1,3}(?:[ .]\d{3})+|\d+)(?:,\d+)?")
 _NUM_EN = re.compile(r"[+-]?(?:\d{1,3}(?:[ ,]\d{3})+|\d+)(?:\.\d+)?")
+_NUM_FR_SIMPLE = r"-?(?:\d{1,3}(?: \d{3})+|\d+)(?:,\d+)?"
 _NUM_SCI = re.compile(r"[+-]?\d+(?:[.,]\d+)?[eE][+-]?\d+")
 # motifs en texte (pas compilés) : pandas les confie alors au moteur vectorisé de pyarrow
 _UNITS = r"(?i)(?:\s*(?:€|eur|euros?|k€|m€|\$|%))+\s*$"
@@ -121,6 +122,13 @@ def _parse_number_text(text: pd.Series) -> pd.Series:
         fast = pd.Series(np.nan, index=text.index)
     if not todo.any():
         return fast.astype("float64")
+    if style == "fr":  # cas le plus courant : « 1234,5 » ou « 1 234,5 », sans autre signe
+        simple = text[todo].str.fullmatch(_NUM_FR_SIMPLE)
+        if simple.all():
+            clean = text[todo].str.replace(" ", "", regex=False).str.replace(",", ".", regex=False)
+            out = fast.astype("float64").copy()
+            out[todo] = pd.to_numeric(clean, errors="coerce").astype("float64")
+            return out
     raw = text[todo].str.replace(_ODD_SPACES, " ", regex=True)
     raw = raw.str.replace("\u2212", "-", regex=False).str.strip()
     negative = raw.str.fullmatch(r"\(.*\)")
