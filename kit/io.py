@@ -133,11 +133,10 @@ def _raw_table(source: str | Path, sheet: str | int | None
                     typed_body=table.typed_body, typed_header=table.typed_header)
         return path, data, fmt, info, table.raw, []
     wb = _open_workbook(data, path, fmt)
-    for name in _pick_sheet(wb, sheet, path):
+    for name in _pick_sheet(wb, sheet, path):  # sans feuille demandée : la première non vide
         rows, merged = _load_sheet(wb, name, path)
-        if any(any(v not in ("", None) for v in r) for r in rows[:200]) or rows:
-            if any(any(v not in ("", None) for v in r) for r in rows):
-                break
+        if any(any(v not in ("", None) for v in r) for r in rows):
+            break
     info["sheet"] = name
     return path, data, fmt, info, _frame(rows), merged
 
@@ -183,7 +182,6 @@ def load_table(source: str | Path, sheet: str | int | None = None,
     if raw.empty or not raw.notna().to_numpy().any():
         raise EmptyFileError(f"Le fichier {where} ne contient aucune donnée.", path)
     head = raw.iloc[:_layout.SAMPLE_ROWS].values.tolist()
-    pos_merged = merged  # fusions en positions 0-based de la table brute (Excel : ligne - 1)
     if header_row is not None:
         if not 1 <= header_row <= len(raw):
             raise HeaderNotFoundError(
@@ -195,7 +193,7 @@ def load_table(source: str | Path, sheet: str | int | None = None,
             raise HeaderNotFoundError(f"La ligne {header_row} de {where} a été écartée.", path)
         n = 1
     else:
-        start, n = typed_header or _layout.find_header(head, pos_merged)
+        start, n = typed_header or _layout.find_header(head, merged)
     letters = [_layout.column_letter(i) for i in range(raw.shape[1])]
     if start is None:
         labels = [""] * raw.shape[1]
@@ -206,7 +204,7 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         logger.warning("Aucune ligne d'en-tête reconnue dans %s : colonnes nommées par lettre.",
                        where)
     else:
-        labels = _layout.header_labels(raw.values[: start + n].tolist(), start, n, pos_merged)
+        labels = _layout.header_labels(raw.values[: start + n].tolist(), start, n, merged)
         labels += [""] * (raw.shape[1] - len(labels))
         body = raw.iloc[start + n:] if typed_body is None else _layout.strip_cells(typed_body)
     motif = _layout.junk_rows(body, labels)
