@@ -35,7 +35,6 @@ _CODE_NAMES: list[tuple[re.Pattern, int | None]] = [
     (re.compile(r"(^|_)(code|id|identifiant|ref|reference|numero|n|no|num|matricule|uai|rna|"
                 r"iris|nic|siret|siren|nir|iban|immatriculation)($|_)|^id[a-z]"), None),
 ]
-_INTEGRAL_TEXT = re.compile(r"^\d+$")
 _WIDTH_PATTERN = re.compile(r"^\^?(?:\\d|\[0-9\])\{(\d+)\}\$?$")
 
 
@@ -52,33 +51,28 @@ def code_width(label: str) -> tuple[bool, int | None]:
 
 def _to_code_text(col: pd.Series, width: int | None) -> pd.Series:
     """Codes en texte ; les nombres (Excel) perdent leur « .0 » et retrouvent leurs zéros."""
-    if isinstance(col.dtype, pd.StringDtype) or _kind(col) in ("string", "empty"):
-        text = col.astype("str")
-        width = width or _usual_width(text)
-        if width:  # un ou deux zéros de tête perdus ; un code plus court est une erreur à voir
-            length = text.str.len()
-            short = text.str.fullmatch(r"\d+").fillna(False) & length.between(width - 2,
-                                                                               width - 1)
-            if short.any():
-                text = text.mask(short, text.str.zfill(width))
-        return text
-    def one(v: object) -> object:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return None
-        if isinstance(v, (float, np.floating)) and float(v).is_integer():
-            v = int(v)
-        if isinstance(v, (dt.datetime, pd.Timestamp)):
-            return v.strftime("%Y-%m-%d") if v == v.normalize() else v.isoformat(sep=" ")
-        text = str(v).strip()
-        if width and _INTEGRAL_TEXT.match(text) and width - 2 <= len(text) < width:
-            text = text.zfill(width)
-        return text
-    if not width:
-        plain = pd.Series([one(v) for v in col.tolist()], index=col.index, dtype="str")
-        width = _usual_width(plain)
-        if not width:
-            return plain
-    return pd.Series([one(v) for v in col.tolist()], index=col.index, dtype="str")
+    if not (isinstance(col.dtype, pd.StringDtype) or _kind(col) in ("string", "empty")):
+        col = pd.Series([_cell_text(v) for v in col.tolist()], index=col.index, dtype="str")
+    text = col.astype("str")
+    width = width or _usual_width(text)
+    if width:  # un ou deux zéros de tête perdus ; un code plus court est une erreur à voir
+        length = text.str.len()
+        short = text.str.fullmatch(r"\d+").fillna(False) & length.between(width - 2, width - 1)
+        if short.any():
+            text = text.mask(short, text.str.zfill(width))
+    return text
+
+
+def _cell_text(v: object) -> str | None:
+    """Texte d'une cellule brute : 7999.0 → « 7999 », date → « 2024-01-05 »."""
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        v = int(v)
+    if isinstance(v, (dt.datetime, pd.Timestamp)):
+        ts = pd.Timestamp(v)
+        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat(sep=" ")
+    return str(v).strip()
 
 
 def _usual_width(text: pd.Series) -> int | None:
