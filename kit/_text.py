@@ -49,7 +49,8 @@ class TextTable:
     typed_header: tuple[int, int] | None = None
 
 
-def _read_typed(text: str, sep: str, sample: list[list[str]], n_lines: int
+def _read_typed(text: str, sep: str, sample: list[list[str]], n_lines: int,
+                header: tuple[int | None, int]
                 ) -> tuple[pd.DataFrame, pd.DataFrame, tuple[int, int]] | None:
     """Chemin rapide : l'en-tête est repéré sur l'échantillon, le corps est typé par pandas.
 
@@ -61,7 +62,7 @@ def _read_typed(text: str, sep: str, sample: list[list[str]], n_lines: int
     """
     from kit._types import code_width
 
-    start, n = find_header(sample)
+    start, n = header
     if start is None or start + n >= len(sample):
         return None
     width = max(len(r) for r in sample)
@@ -165,9 +166,10 @@ def read_text(data: bytes, path: Path) -> TextTable:
         text = re.sub(r";+[ \t]*$", "", text, flags=re.M)
     n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
     sample = list(csv.reader(text[:200_000].split("\n")[:80], delimiter=sep))
-    header_width = _header_width(sample)
+    header = find_header(sample)
+    header_width = _header_width(sample, header)
     if header_width is not None and max(_eff_width(r) for r in sample) <= header_width:
-        typed = _read_typed(text, sep, sample, n_lines)
+        typed = _read_typed(text, sep, sample, n_lines, header)
         if typed is not None:
             head, body, header = typed
             return TextTable(head, encoding, sep, typed_body=body, typed_header=header)
@@ -192,8 +194,9 @@ def _eff_width(row: list[str]) -> int:
     return 0
 
 
-def _header_width(rows: list[list[str]]) -> int | None:
-    start, n = find_header(rows)
+def _header_width(rows: list[list[str]], header: tuple[int | None, int] | None = None
+                  ) -> int | None:
+    start, n = header if header is not None else find_header(rows)
     if start is None:
         return None
     return max(_eff_width(r) for r in rows[start:start + n])
