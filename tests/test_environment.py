@@ -11,21 +11,33 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
+#: Paquets dont le nom conda-forge diffère du nom PyPI.
+CONDA_NAMES = {"python-duckdb": "duckdb", "python-kaleido": "kaleido"}
+
+
 def _name(spec: str) -> str:
-    return re.split(r"[<>=!~ \[]", spec.strip(), maxsplit=1)[0].lower().replace("_", "-")
+    name = re.split(r"[<>=!~ \[]", spec.strip(), maxsplit=1)[0].lower().replace("_", "-")
+    return CONDA_NAMES.get(name, name)
+
+
+def _normal(spec: str) -> str:
+    """`python-duckdb >= 1.1` → `duckdb>=1.1` : nom PyPI suivi de la contrainte de version."""
+    spec = spec.replace(" ", "")
+    version = re.search(r"[<>=!~].*$", spec)
+    return _name(spec) + (version.group(0) if version else "")
 
 
 def _pyproject() -> dict[str, str]:
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     specs = data["project"]["dependencies"] + data["project"]["optional-dependencies"]["test"]
-    return {_name(s): s.replace(" ", "") for s in specs}
+    return {_name(s): _normal(s) for s in specs}
 
 
 def _conda() -> dict[str, str]:
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     specs = [d for d in env["dependencies"] if isinstance(d, str) and _name(d) not in (
         "python", "pip")]
-    return {_name(s): s.replace(" ", "") for s in specs}
+    return {_name(s): _normal(s) for s in specs}
 
 
 def test_meme_liste_de_dependances():
