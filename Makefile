@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installe
 
-.PHONY: help install demo test bench samples clean
+.PHONY: help install demo test bench samples templates clean
 
 help: ## Affiche cette aide
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ bench: $(STAMP) ## Mesure la vitesse de chargement (kit contre openpyxl et read_
 
 samples: $(STAMP) ## Régénère les fichiers d'exemple de data/samples
 	$(BIN)/python -m kit.samples
+
+templates: $(STAMP) ## Régénère les modèles à remplir de templates/ depuis kit/schemas
+	$(BIN)/python -m kit.templates
 
 clean: ## Supprime .venv et reports/
 	rm -rf $(VENV) reports

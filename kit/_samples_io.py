@@ -129,11 +129,12 @@ def _deterministic_zip(path: Path) -> None:
             zout.writestr(new, data)
 
 
-def save_workbook(wb: Workbook, path: Path, deterministic: bool = True) -> Path:
+def save_workbook(wb: Workbook, path: Path, deterministic: bool = True,
+                  creator: str = "kit-territoires (données fictives)") -> Path:
     """Enregistre un classeur openpyxl avec des dates de création/modification fixes."""
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME
-    wb.properties.creator = "kit-territoires (données fictives)"
+    wb.properties.creator = creator
     path.parent.mkdir(parents=True, exist_ok=True)
     # ExcelWriter directement : openpyxl.save() remplacerait la date de modification.
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:

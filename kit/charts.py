@@ -13,23 +13,36 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from kit._format import fmt_date, fmt_number, fmt_percent, short_axis
+from kit.errors import KitError
+
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "HIGHLIGHT",
     "KIT_TEMPLATE",
+    "MPL_STYLE",
+    "OTHERS",
     "PALETTE",
     "PLOTLY_CONFIG",
     "add_source",
     "figure_html",
+    "fmt_date",
+    "fmt_number",
+    "fmt_percent",
+    "mpl_style",
     "plot_valid_rows",
     "reset_show_state",
+    "save",
     "show",
+    "short_axis",
     "style_table",
 ]
 
@@ -47,6 +60,11 @@ PALETTE: tuple[str, ...] = (
     "#A558A0",  # violet glycine
     "#68A532",  # vert bourgeon
 )
+
+#: Couleur de la collectivité quand elle est comparée (bleu France) et couleur des autres
+#: (gris de contraste 3,4:1 sur blanc, suffisant pour un élément graphique selon le RGAA).
+HIGHLIGHT = PALETTE[0]
+OTHERS = "#8C8C8C"
 
 _TEXT = "#161616"  # gris 50 du DSFR (texte principal)
 _GRID = "#DDDDDD"  # gris 900 du DSFR (bordures)
@@ -87,23 +105,29 @@ def reset_show_state() -> None:
     _state["plotlyjs_included"] = False
 
 
-def add_source(fig: go.Figure, text: str) -> go.Figure:
-    """Ajoute une ligne « Source : … » sous le graphique (modifie et renvoie `fig`).
+def add_source(fig: Any, text: str, date: Any = None) -> Any:
+    """Ajoute une ligne « Source : … » (et sa date) sous le graphique ; renvoie `fig`.
 
     Parameters
     ----------
     fig
-        Figure plotly.
+        Figure plotly ou matplotlib.
     text
         Texte de la source, par exemple ``"fichiers des services, données fictives"``.
+    date
+        Date des données (affichée « au 15 janvier 2026 »), facultative.
 
     Returns
     -------
-    go.Figure
+    go.Figure ou matplotlib.figure.Figure
         La même figure, pour chaîner les appels.
     """
+    text = f"Source : {text}" + (f", au {fmt_date(date)}" if date is not None else "")
+    if not isinstance(fig, go.Figure):  # matplotlib
+        fig.text(0.01, 0.005, text, fontsize=8, color="#666666", ha="left", va="bottom")
+        return fig
     fig.add_annotation(
-        text=f"Source : {text}",
+        text=text,
         xref="paper",
         yref="paper",
         x=0.0,
@@ -115,6 +139,79 @@ def add_source(fig: go.Figure, text: str) -> go.Figure:
         font={"size": 12, "color": "#666666"},
     )
     return fig
+
+
+#: Style matplotlib du kit (versions statiques pour les diapositives).
+MPL_STYLE: dict[str, Any] = {
+    "axes.prop_cycle": None,  # rempli à l'usage (cycler importé paresseusement)
+    "font.family": "sans-serif",
+    "font.sans-serif": ["Marianne", "Arial", "DejaVu Sans"],
+    "font.size": 11,
+    "axes.titlesize": 13,
+    "axes.titlelocation": "left",
+    "axes.edgecolor": _TEXT,
+    "axes.labelcolor": _TEXT,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": _GRID,
+    "text.color": _TEXT,
+    "xtick.color": _TEXT,
+    "ytick.color": _TEXT,
+    "figure.dpi": 100,
+    "savefig.dpi": 200,
+    "savefig.bbox": "tight",
+    "svg.hashsalt": "kit-territoires",  # SVG identiques d'une exécution à l'autre
+    "axes.formatter.use_locale": False,
+}
+
+
+def mpl_style() -> Any:
+    """Contexte matplotlib aux couleurs du kit : ``with mpl_style(): ...``."""
+    import matplotlib as mpl
+    from cycler import cycler
+
+    return mpl.rc_context({**MPL_STYLE, "axes.prop_cycle": cycler(color=list(PALETTE))})
+
+
+def save(fig: Any, path: str | Path) -> list[Path]:
+    """Écrit une figure en PNG et en SVG pour les diapositives ; renvoie les deux chemins.
+
+    Parameters
+    ----------
+    fig
+        Figure plotly (exportée avec kaleido, qui a besoin de Chrome ou Chromium) ou
+        matplotlib.
+    path
+        Chemin sans extension (ou avec : elle est remplacée), par exemple
+        ``reports/images/radar``.
+
+    Raises
+    ------
+    KitError
+        Si l'export plotly est impossible (Chrome absent) : le message dit quoi installer.
+    """
+    base = Path(path)
+    base = base.with_suffix("") if base.suffix.lower() in (".png", ".svg") else base
+    base.parent.mkdir(parents=True, exist_ok=True)
+    out = [base.with_name(base.name + ".png"), base.with_name(base.name + ".svg")]
+    if isinstance(fig, go.Figure):
+        width = fig.layout.width or 1000
+        height = fig.layout.height or 560
+        try:
+            for target in out:
+                fig.write_image(target, width=width, height=height,
+                                scale=2 if target.suffix == ".png" else 1)
+        except Exception as exc:  # kaleido : Chrome introuvable, processus arrêté…
+            raise KitError(
+                f"Impossible d'écrire l'image {out[0].name} : l'export des graphiques plotly "
+                f"passe par kaleido, qui a besoin de Chrome ou Chromium ({exc}). Installez "
+                "Chromium (sous Debian ou Ubuntu : apt-get install chromium) ou utilisez la "
+                "version matplotlib du graphique.") from exc
+        return out
+    fig.savefig(out[0], dpi=200, bbox_inches="tight")
+    fig.savefig(out[1], bbox_inches="tight", metadata={"Date": None})
+    return out
 
 
 def figure_html(fig: go.Figure, include_plotlyjs: bool) -> str:
@@ -269,3 +366,11 @@ def style_table(df: pd.DataFrame, precision: int = 1) -> Any:
         .set_properties(subset=text_columns, **{"text-align": "left"})
         .set_table_styles([{"selector": "th", "props": _HEADER_CSS}])
     )
+
+
+# Graphiques des étapes, rangés dans des modules privés et réexportés ici (importés en dernier :
+# ils utilisent les fonctions ci-dessus).
+from kit._charts_diagnostic import *  # noqa: E402,F401,F403
+from kit._charts_diagnostic import __all__ as _diagnostic_all  # noqa: E402
+
+__all__ += _diagnostic_all

@@ -30,6 +30,7 @@ from openpyxl.cell import WriteOnlyCell
 from kit._samples_admin import (
     build_ccas, build_competences, build_mediatheques, build_permis, build_subventions,
 )
+from kit._samples_diagnostic import DIAGNOSTIC_DATE, build_diagnostic
 from kit._samples_io import Registry, save_workbook
 from kit._samples_techniques import (
     CODE_INSEE, build_dechets, build_eau, build_eclairage, build_energie, build_parkings,
@@ -101,10 +102,20 @@ def _collectivite(reg: Registry) -> dict:
         },
         "services": SERVICES,
         "fichiers": reg.catalog,
+        "diagnostic": {
+            "date": DIAGNOSTIC_DATE.isoformat(),
+            "type_collectivite": "Commune",
+            "inventaires": "diagnostic/inventaires",
+            "registre": "diagnostic/registre_traitements.xlsx",
+            "maturite": {"2024": "diagnostic/maturite_2024",
+                         "2025": "diagnostic/maturite_2025"},
+            "pairs": "diagnostic/maturite_pairs",
+            "competences": "rh/competences_agents.xlsx",
+        },
     }
 
 
-def _pieges(reg: Registry) -> dict:
+def _pieges(reg: Registry, diagnostic: dict) -> dict:
     return {
         "avertissement": "Toutes ces valeurs sont fictives ; elles ont été posées exprès.",
         "donnees_personnelles": reg.personal,
@@ -117,6 +128,7 @@ def _pieges(reg: Registry) -> dict:
                               "vides entre le tableau et les notes",
             "fichiers": reg.files,
         },
+        "diagnostic": diagnostic,
     }
 
 
@@ -137,6 +149,8 @@ def generate_samples(dest: Path) -> list[Path]:
     dest.mkdir(parents=True, exist_ok=True)
     reg = Registry()
     paths = [build(dest, reg) for build in _BUILDERS]
+    diagnostic_paths, diagnostic_traps = build_diagnostic(dest)
+    paths += diagnostic_paths
     yaml_path = dest / "collectivite.yaml"
     yaml_path.write_text(
         "# Collectivité fictive d'exemple, générée par `python -m kit.samples`.\n"
@@ -144,7 +158,7 @@ def generate_samples(dest: Path) -> list[Path]:
                     width=99),
         encoding="utf-8")
     traps_path = dest / "pieges.json"
-    traps_path.write_text(json.dumps(_pieges(reg), ensure_ascii=False, indent=1) + "\n",
+    traps_path.write_text(json.dumps(_pieges(reg, diagnostic_traps), ensure_ascii=False, indent=1) + "\n",
                           encoding="utf-8")
     logger.info("%d fichiers d'exemple écrits dans %s", len(paths) + 2, dest)
     return [*paths, yaml_path, traps_path]

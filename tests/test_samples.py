@@ -62,8 +62,8 @@ def _grid(path: Path, sheet: str | None = None) -> list[list[object]]:
     """Cellules brutes d'un fichier : classeur (via calamine) ou CSV (champs texte)."""
     rel = path.as_posix().split("/")[-2:]
     key = "/".join(rel)
-    if key in CSV_FORMATS:
-        encoding, sep = CSV_FORMATS[key]
+    if key in CSV_FORMATS or path.suffix == ".csv":
+        encoding, sep = CSV_FORMATS.get(key, ("utf-8", ","))
         text = path.read_bytes().decode(encoding)
         return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=sep)]
     wb = CalamineWorkbook.from_path(str(path))

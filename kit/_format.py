@@ -1,0 +1,52 @@
+"""Écriture des nombres, pourcentages et dates à la française, partagée par les calculs
+(synthèses rédigées) et les graphiques."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["fmt_date", "fmt_number", "fmt_percent", "short_axis"]
+
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre")
+
+
+def fmt_number(value: Any, decimals: int = 1) -> str:
+    """Nombre à la française : espace fine insécable pour les milliers, virgule décimale.
+
+    Examples
+    --------
+    >>> fmt_number(1234.5), fmt_number(1234.5, 0), fmt_number(None)
+    ('1\u202f234,5', '1\u202f234', '—')
+    """
+    if value is None or pd.isna(value):
+        return "—"
+    text = f"{float(value):,.{decimals}f}"
+    return text.replace(",", "\u202f").replace(".", ",")
+
+
+def fmt_percent(value: Any, decimals: int = 0) -> str:
+    """Pourcentage à la française (valeur déjà en %) : ``fmt_percent(12.5, 1)`` → « 12,5 % »."""
+    return "—" if value is None or pd.isna(value) else fmt_number(value, decimals) + "\u00a0%"
+
+
+def fmt_date(value: Any) -> str:
+    """Date à la française : « 3 mars 2026 », « 1er janvier 2026 ».
+
+    Examples
+    --------
+    >>> fmt_date("2026-03-03"), fmt_date(pd.Timestamp("2026-01-01"))
+    ('3 mars 2026', '1er janvier 2026')
+    """
+    if value is None or pd.isna(value):
+        return "—"
+    day = pd.Timestamp(value)
+    return f"{'1er' if day.day == 1 else day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def short_axis(label: str) -> str:
+    """Libellé court d'un axe de maturité pour un graphique : « Outils et infrastructure » →
+    « Outils »."""
+    return str(label).split(",")[0].split(" et ")[0].split(" avec ")[0]
