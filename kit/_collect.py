@@ -99,6 +99,24 @@ def _typed(df: pd.DataFrame, schema: dict[str, Any], bad: pd.DataFrame) -> pd.Da
     return pd.DataFrame(out, index=df.index)
 
 
+def _version_problem(path: Path, schema: dict[str, Any]) -> list[dict[str, Any]]:
+    """Avertit quand un fichier a été rempli sur une autre version du modèle que l'actuelle."""
+    from kit.templates import read_template_version
+
+    try:
+        info = read_template_version(path)
+    except KitError:
+        return []
+    current = schema.get("version")
+    if not info or info.get("modele") != schema.get("name") or info.get("version") == current:
+        return []
+    return [problem(path, (
+        f"Le fichier a été rempli sur la version {info['version']} du modèle "
+        f"« {info['modele']} » ; la version actuelle est la {current}. Les colonnes communes "
+        "sont lues ; envoyez le modèle à jour (dossier templates/) au service pour la "
+        "prochaine mise à jour."), code="ancienne-version", niveau="avertissement")]
+
+
 def load_many(sources: str | Path | Iterable[str | Path], schema: str | dict[str, Any], *,
               sheet: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Lit et valide plusieurs fichiers d'un même modèle, sans s'arrêter au premier problème.
@@ -136,6 +154,7 @@ def load_many(sources: str | Path | Iterable[str | Path], schema: str | dict[str
         found = report.problems.copy()
         found["fichier"] = path.name
         problems.append(found)
+        problems += _version_problem(path, schema)
         bad = found[(found["niveau"] == "erreur") & found["code"].isin(_UNUSABLE)]
         typed = _typed(df, schema, bad)
         src = df.attrs.get("source", {})

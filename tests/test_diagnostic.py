@@ -77,6 +77,7 @@ class TestLoadInventories:
 
         old = load_schema("inventaire_donnees")
         old["fields"] = [f for f in old["fields"] if f["name"] != "cas_usage"]
+        old["version"] = "0.9.0"
         write_template(old, tmp_path / "vieux.xlsx", rows=[_dataset("V-1")])
         inv, problems = dg.load_inventories(tmp_path / "vieux.xlsx")
         assert inv["identifiant"].tolist() == ["V-1"]
@@ -84,6 +85,8 @@ class TestLoadInventories:
         warn = problems[problems["code"] == "colonne-manquante"]
         assert warn["niveau"].tolist() == ["avertissement"]
         assert "cas_usage" in warn["message"].iloc[0]
+        version = problems[problems["code"] == "ancienne-version"]["message"].tolist()
+        assert len(version) == 1 and "version 0.9.0" in version[0] and "1.0.0" in version[0]
 
 
 # --------------------------------------------------------------------------- contrôles
@@ -386,7 +389,8 @@ class TestSamples:
         p = sample_diag.problems
         name = lambda key: Path(traps[key]).name  # noqa: E731
         assert name("questionnaire_vide") in set(p[p["code"] == "questionnaire-vide"]["fichier"])
-        assert name("ancienne_version") in set(p[p["code"] == "ancienne-version"]["fichier"])
+        old = set(p[p["code"] == "ancienne-version"]["fichier"])
+        assert {name("ancienne_version"), "inventaire_culture.xlsx"} <= old
         scale = traps["hors_echelle"]
         hit = p[(p["code"] == "contrainte") & (p["fichier"] == Path(scale["fichier"]).name)]
         assert hit["ligne"].tolist() == [scale["ligne"]]
