@@ -74,6 +74,8 @@ def problems_frame(rows: Iterable[dict[str, Any]] | Iterable[pd.DataFrame]) -> p
 
 def _typed(df: pd.DataFrame, schema: dict[str, Any], bad: pd.DataFrame) -> pd.DataFrame:
     """Colonnes du schéma typées ; cellules en erreur et colonnes absentes → manquantes."""
+    df = df.copy(deep=False)
+    df.attrs = {}  # évite la recopie profonde de la provenance à chaque opération pandas
     out = {}
     for field in schema["fields"]:
         name = field["name"]
