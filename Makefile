@@ -25,8 +25,8 @@ test: $(STAMP) ## Lance toute la suite de tests, dont nbval sur chaque notebook
 	$(BIN)/python -m pytest tests kit --doctest-modules
 	$(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider
 
-bench: $(STAMP) ## Mesure la vitesse de chargement (kit contre openpyxl et read_csv)
-	$(BIN)/python benchmarks/bench_load.py
+bench: $(STAMP) ## Lance les bancs d'essai de benchmarks/ (kit contre la référence de chaque issue)
+	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 samples: $(STAMP) ## Régénère les fichiers d'exemple de data/samples
 	$(BIN)/python -m kit.samples

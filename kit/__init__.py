@@ -1,6 +1,9 @@
 """kit-territoires : charger, valider et analyser les données d'une collectivité.
 
-API publique : `load_table`, `list_tables`, `validate`, `profile`, et les erreurs `KitError`.
+API publique : `load_table`, `list_tables`, `validate`, `profile`, les formules d'indicateurs
+(`parse_formula`, `compute_indicator`, `compute_indicators`, `register_indicator`) et les erreurs
+`KitError`. Les étapes ont leur module : `kit.diagnostic` (étape 1), `kit.kpi` (étape 3),
+`kit.benchmark` (étape 4), `kit.templates` (modèles à remplir), `kit.charts` (graphiques).
 """
 
 from __future__ import annotations
@@ -18,6 +21,13 @@ from kit.errors import (
     SheetNotFoundError,
     UnsafeFileError,
 )
+from kit.formulas import (
+    FormulaError,
+    compute_indicator,
+    compute_indicators,
+    parse_formula,
+    register_indicator,
+)
 from kit.io import list_tables, load_table
 from kit.quality import Profile, profile
 from kit.schemas import list_schemas, load_schema
@@ -32,6 +42,7 @@ __all__ = [
     "EmptyFileError",
     "EncryptedFileError",
     "FileFormatError",
+    "FormulaError",
     "HeaderNotFoundError",
     "KitError",
     "Profile",
@@ -39,10 +50,14 @@ __all__ = [
     "SchemaError",
     "SheetNotFoundError",
     "UnsafeFileError",
+    "compute_indicator",
+    "compute_indicators",
     "list_schemas",
     "list_tables",
     "load_schema",
     "load_table",
+    "parse_formula",
     "profile",
+    "register_indicator",
     "validate",
 ]

@@ -11,7 +11,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from kit.charts import (
+from kit._format import wrap_label
+from kit._charts_base import (
     HIGHLIGHT, OTHERS, PALETTE, add_source, fmt_number, fmt_percent, mpl_style, short_axis,
 )
 
@@ -36,17 +37,6 @@ _HOLDER_COLORS = {"Service": PALETTE[0], "Délégataire (DSP)": PALETTE[1],
                   "Prestataire": PALETTE[3], "Partenaire": PALETTE[2]}
 
 
-def _wrap(label: str, width: int = 12) -> str:
-    """Coupe un libellé long sur deux lignes (« Protection<br>des données »)."""
-    words, lines = str(label).split(), [""]
-    for word in words:
-        if lines[-1] and len(lines[-1]) + len(word) > width:
-            lines.append(word)
-        else:
-            lines[-1] = f"{lines[-1]} {word}".strip()
-    return "<br>".join(lines)
-
-
 def _with_subtitle(fig: go.Figure, title: str, subtitle: str | None) -> go.Figure:
     """Titre et sous-titre, avec une marge haute qui laisse la place à la légende."""
     if not subtitle:
@@ -59,7 +49,7 @@ def _with_subtitle(fig: go.Figure, title: str, subtitle: str | None) -> go.Figur
 def _heatmap(table: pd.DataFrame, zmin: float, zmax: float, text: pd.DataFrame,
              title: str, hover: str, colorbar: str) -> go.Figure:
     fig = go.Figure(go.Heatmap(
-        z=table.to_numpy(dtype=float, na_value=math.nan), x=[_wrap(c) for c in table.columns],
+        z=table.to_numpy(dtype=float, na_value=math.nan), x=[wrap_label(c) for c in table.columns],
         y=list(table.index), zmin=zmin, zmax=zmax, colorscale=_BLUES, text=text.to_numpy(),
         texttemplate="%{text}", hovertemplate=hover + "<extra></extra>", xgap=2, ygap=2,
         colorbar={"title": {"text": colorbar}}))

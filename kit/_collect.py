@@ -119,6 +119,19 @@ def _version_problem(path: Path, schema: dict[str, Any]) -> list[dict[str, Any]]
         "prochaine mise à jour."), code="ancienne-version", niveau="avertissement")]
 
 
+def _duplicates(df: pd.DataFrame, name: str) -> list[dict[str, Any]]:
+    """Lignes identiques à une ligne précédente, toutes colonnes du fichier comprises."""
+    full = df.copy(deep=False)
+    full.attrs = {}
+    key = pd.util.hash_pandas_object(full.astype(str), index=False)
+    copies = key.duplicated(keep="first") & full.notna().any(axis=1)
+    if not copies.any():
+        return []
+    first = dict(zip(key[~key.duplicated(keep="first")], key.index[~key.duplicated()]))
+    return [{"fichier": name, "ligne": int(line), "premiere": int(first[key[line]])}
+            for line in key.index[copies]]
+
+
 def load_many(sources: str | Path | Iterable[str | Path], schema: str | dict[str, Any], *,
               sheet: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Lit et valide plusieurs fichiers d'un même modèle, sans s'arrêter au premier problème.
@@ -138,12 +151,14 @@ def load_many(sources: str | Path | Iterable[str | Path], schema: str | dict[str
         Le tableau réuni (colonnes du schéma typées, plus ``fichier``, ``feuille``, ``ligne``
         et ``_lettres`` dans ``attrs``) et le tableau des problèmes (fichier, feuille, cellule,
         ligne, colonne, valeur, code, niveau, message). Un fichier illisible donne une ligne
-        « fichier-illisible » et les autres fichiers sont traités.
+        « fichier-illisible » et les autres fichiers sont traités. ``attrs["doublons"]`` liste
+        les lignes identiques (sur toutes les colonnes du fichier) à une ligne précédente.
     """
     schema = load_schema(schema)
     frames: list[pd.DataFrame] = []
     problems: list[pd.DataFrame | dict[str, Any]] = []
     letters: dict[str, dict[str, str]] = {}
+    doubles: list[dict[str, Any]] = []
     paths = expand_sources(sources)
     for path in paths:
         try:
@@ -160,6 +175,7 @@ def load_many(sources: str | Path | Iterable[str | Path], schema: str | dict[str
         bad = found[(found["niveau"] == "erreur") & found["code"].isin(_UNUSABLE)]
         typed = _typed(df, schema, bad)
         src = df.attrs.get("source", {})
+        doubles += _duplicates(df, path.name)
         typed.insert(0, "ligne", typed.index.astype(int))
         typed.insert(0, "feuille", src.get("sheet"))
         typed.insert(0, "fichier", path.name)
@@ -171,6 +187,7 @@ def load_many(sources: str | Path | Iterable[str | Path], schema: str | dict[str
         columns = ["fichier", "feuille", "ligne"] + [f["name"] for f in schema["fields"]]
         table = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
     table.attrs["lettres"] = letters
+    table.attrs["doublons"] = doubles
     table.attrs["fichiers"] = [p.name for p in paths]
     return table, problems_frame(problems)
 

@@ -55,7 +55,8 @@ def load_inventories(sources: str | Path | Iterable[str | Path]
     Parameters
     ----------
     sources
-        Dossier, fichier ou liste de fichiers remplis d'après ``templates/inventaire_donnees.xlsx``.
+        Dossier, fichier ou liste de fichiers remplis d'après
+        ``templates/inventaire_donnees.xlsx``.
 
     Returns
     -------

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["fmt_date", "fmt_number", "fmt_percent", "short_axis"]
+__all__ = ["fmt_date", "fmt_number", "fmt_percent", "short_axis", "wrap_label"]
 
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
            "septembre", "octobre", "novembre", "décembre")
@@ -50,3 +50,20 @@ def short_axis(label: str) -> str:
     """Libellé court d'un axe de maturité pour un graphique : « Outils et infrastructure » →
     « Outils »."""
     return str(label).split(",")[0].split(" et ")[0].split(" avec ")[0]
+
+
+def wrap_label(text: str, width: int = 12) -> str:
+    """Coupe un libellé long en lignes d'environ `width` caractères (« <br> » de plotly).
+
+    Examples
+    --------
+    >>> wrap_label("Protection des données")
+    'Protection<br>des données'
+    """
+    lines = [""]
+    for word in str(text).split():
+        if lines[-1] and len(lines[-1]) + len(word) >= width:
+            lines.append(word)
+        else:
+            lines[-1] = f"{lines[-1]} {word}".strip()
+    return "<br>".join(lines)

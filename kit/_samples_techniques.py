@@ -61,7 +61,16 @@ def build_dechets(dest: Path, reg: Registry) -> Path:
                     value, unit = fr_number(t, 1), "t"
                 if month.month == 5 and tour == "Sud" and f.startswith("Ordures"):
                     obs = "Jour férié : collecte reportée au samedi"
+                negative = month == dt.date(2023, 10, 1) and tour == "Nord" and \
+                    f.startswith("Emballages")
+                if negative:  # tonnage négatif : une « régularisation » saisie en moins
+                    value, obs = fr_number(-t, 1), "Régularisation de la pesée de septembre"
+                    subtotal -= 2 * t
                 line = s.add(fr_date(month), f, tour, value, unit, obs)
+                if negative:
+                    reg.error(name, None, ref(3, line), "Tonnage", "tonnage", "contrainte",
+                              "Tonnage négatif : une quantité collectée ne peut pas être "
+                              "négative.", fr_number(-t, 1))
                 rows += 1
                 if rows == 1:
                     _expect(notes, line, "Tonnage", "tonnage", t)

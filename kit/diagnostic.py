@@ -237,7 +237,8 @@ def write_synthesis(diag: Diagnostic) -> str:
     if diag.lessons is not None and len(diag.lessons):
         row = diag.lessons.iloc[0]
         actions.append(f"S'inspirer des pairs de la même strate sur la question {row['code']} "
-                       f"(« {row['question']} ») : écart de {fmt_number(row['ecart'])} point(s) avec "
+                       f"(« {row['question']} ») : écart de {fmt_number(row['ecart'])} "
+                       f"point(s) avec "
                        f"{row['pairs']}, qui en sont au niveau « {row['pratique']} »")
 
     def bullets(items: list[str]) -> str:

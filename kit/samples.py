@@ -32,6 +32,9 @@ from kit._samples_admin import (
 )
 from kit._samples_diagnostic import DIAGNOSTIC_DATE, build_diagnostic
 from kit._samples_io import Registry, save_workbook
+from kit._samples_kpi import (
+    CATALOGUE_TRAPS, KPI_VARIABLES, build_catalogue, build_eclairage_conso, build_interventions,
+)
 from kit._samples_techniques import (
     CODE_INSEE, build_dechets, build_eau, build_eclairage, build_energie, build_parkings,
 )
@@ -44,7 +47,26 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SAMPLES_DIR = PROJECT_ROOT / "data" / "samples"
 
 _BUILDERS = [build_dechets, build_energie, build_eclairage, build_parkings, build_ccas,
-             build_permis, build_subventions, build_eau, build_mediatheques, build_competences]
+             build_permis, build_subventions, build_eau, build_mediatheques, build_competences,
+             build_eclairage_conso, build_interventions]
+
+#: Jeu de l'inventaire (diagnostic) que chaque fichier contient : relie les indicateurs, qui
+#: citent un identifiant de l'inventaire, aux fichiers reçus.
+_DATASETS = {
+    "dechets/tonnages_collecte_2023_2025.csv": "DEC-TONNAGES",
+    "energie/consommations_batiments_2023_2025.xlsx": "NRJ-CONSO",
+    "eclairage/points_lumineux.ods": "ECL-POINTS",
+    "mobilites/frequentation_parkings_2023_2025.csv": "MOB-PARKINGS",
+    "ccas/beneficiaires_aides_2025.xlsx": "CCAS-AIDES",
+    "urbanisme/permis_construire_2024_2025.csv": "URB-PERMIS",
+    "finances/subventions_versees_2024.csv": "FIN-SUBVENTIONS",
+    "eau/rendement_reseau_2019_2025.xlsx": "EAU-RENDEMENT",
+    "culture/mediatheques_2023_2025.xlsx": "CUL-PRETS",
+    "culture/mediatheques_2023_2025.xlsx#Fréquentation": "CUL-FREQ",
+    "rh/competences_agents.xlsx": "RH-COMPETENCES",
+    "eclairage/consommations_eclairage_2023_2025.csv": "ECL-CONSO",
+    "eclairage/interventions_pannes_2023_2025.xlsx": "ECL-PANNES",
+}
 
 SERVICES = [
     {"nom": "Eau et assainissement", "detenteur": "Délégataire (DSP, opérateur privé)",
@@ -101,7 +123,8 @@ def _collectivite(reg: Registry) -> dict:
             "elu_referent": "adjoint au maire chargé du numérique",
         },
         "services": SERVICES,
-        "fichiers": reg.catalog,
+        "fichiers": [{**entry, "jeu": _DATASETS[entry["fichier"] + (
+            f"#{entry['feuille']}" if entry.get("feuille") else "")]} for entry in reg.catalog],
         "diagnostic": {
             "date": DIAGNOSTIC_DATE.isoformat(),
             "type_collectivite": "Commune",
@@ -112,10 +135,19 @@ def _collectivite(reg: Registry) -> dict:
             "pairs": "diagnostic/maturite_pairs",
             "competences": "rh/competences_agents.xlsx",
         },
+        "indicateurs": {
+            "date": DIAGNOSTIC_DATE.isoformat(),
+            "catalogue": "indicateurs/catalogue_indicateurs.xlsx",
+            "inventaires": "diagnostic/inventaires",
+            "variables": KPI_VARIABLES,
+        },
     }
 
 
 def _pieges(reg: Registry, diagnostic: dict) -> dict:
+    indicators = {"catalogue": [{"controle": c, "code": k} for c, k in CATALOGUE_TRAPS],
+                  "lignes_en_double": reg.files[
+                      "eclairage/consommations_eclairage_2023_2025.csv"]["lignes_en_double"]}
     return {
         "avertissement": "Toutes ces valeurs sont fictives ; elles ont été posées exprès.",
         "donnees_personnelles": reg.personal,
@@ -129,6 +161,7 @@ def _pieges(reg: Registry, diagnostic: dict) -> dict:
             "fichiers": reg.files,
         },
         "diagnostic": diagnostic,
+        "indicateurs": indicators,
     }
 
 
@@ -151,6 +184,7 @@ def generate_samples(dest: Path) -> list[Path]:
     paths = [build(dest, reg) for build in _BUILDERS]
     diagnostic_paths, diagnostic_traps = build_diagnostic(dest)
     paths += diagnostic_paths
+    paths.append(build_catalogue(dest))
     yaml_path = dest / "collectivite.yaml"
     yaml_path.write_text(
         "# Collectivité fictive d'exemple, générée par `python -m kit.samples`.\n"
@@ -158,7 +192,8 @@ def generate_samples(dest: Path) -> list[Path]:
                     width=99),
         encoding="utf-8")
     traps_path = dest / "pieges.json"
-    traps_path.write_text(json.dumps(_pieges(reg, diagnostic_traps), ensure_ascii=False, indent=1) + "\n",
+    traps = _pieges(reg, diagnostic_traps)
+    traps_path.write_text(json.dumps(traps, ensure_ascii=False, indent=1) + "\n",
                           encoding="utf-8")
     logger.info("%d fichiers d'exemple écrits dans %s", len(paths) + 2, dest)
     return [*paths, yaml_path, traps_path]

@@ -57,6 +57,7 @@ TEMPLATES: dict[str, str] = {
     "registre_traitements": "registre_traitements",
     "questionnaire_maturite": "questionnaire_maturite",
     "cartographie_competences": "competences_agents",
+    "catalogue_indicateurs": "catalogue_indicateurs",
 }
 
 

@@ -28,7 +28,8 @@ KNOWN_CONSTRAINTS = {"required", "unique", "minimum", "maximum", "minLength", "m
 CSV_FORMATS = {"dechets/tonnages_collecte_2023_2025.csv": ("cp1252", ";"),
                "mobilites/frequentation_parkings_2023_2025.csv": ("cp1252", ";"),
                "urbanisme/permis_construire_2024_2025.csv": ("utf-8", ","),
-               "finances/subventions_versees_2024.csv": ("utf-8", ",")}
+               "finances/subventions_versees_2024.csv": ("utf-8", ","),
+               "eclairage/consommations_eclairage_2023_2025.csv": ("utf-8", ";")}
 NUMERIC_FIELD_TYPES = {"number", "integer"}
 
 

@@ -156,6 +156,8 @@ class TestTemplateStructure:
                 assert dv.formula1 == str(cons.get("minimum", -10**15))
                 if "maximum" in cons:
                     assert dv.formula2 == str(cons["maximum"])
+            elif f["type"] == "number":  # un nombre décimal, borné ou non
+                assert dv.type == "decimal", f["name"]
             elif f["type"] == "date":
                 assert dv.type == "date" and "jj/mm/aaaa" in dv.error
             else:
