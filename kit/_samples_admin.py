@@ -20,14 +20,16 @@ from kit._samples_io import (
 )
 from kit._samples_techniques import VOIES
 
-NOMS = ["Vercoutrel", "Lambrechon", "Dufresnoy", "Castagnier", "Morvillon", "Pelletrat",
+# Noms et prénoms choisis pour n'apparaître dans aucun nom de commune ni d'EPCI : un rapport
+# qui cite une vraie commune (« Conflans-Sainte-Honorine ») ne doit pas passer pour une fuite.
+NOMS = ["Vercoutrel", "Lambrechon", "Dufresnoy", "Castagnaret", "Morvillon", "Pelletrat",
         "Guérindon", "Sabatteau", "Tisserandot", "Chaumerette", "Ferrandiou", "Lhermitan",
         "Quérouil", "Delaunoy", "Marchebeuf", "Poitrenaud", "Vasseuril", "Brunetière",
         "Coulommiet", "Jacquemond", "Hautecœur", "Rivaudel", "Besnardière", "Oudinot-Larre"]
 PRENOMS_F = ["Solène", "Clémence", "Héloïse", "Maëlys", "Perrine", "Ombeline", "Apolline",
-             "Bérénice", "Capucine", "Philomène", "Léontine", "Honorine"]
-PRENOMS_H = ["Anatole", "Gaspard", "Baptistin", "Octave", "Léandre", "Firmin", "Aristide",
-             "Séraphin", "Casimir", "Barnabé", "Evariste", "Hippolyte"]
+             "Bérénice", "Capucine", "Philomène", "Léontine", "Zéphirine"]
+PRENOMS_H = ["Anatole", "Gaspard", "Baptistin", "Octave", "Léandre", "Fulbert", "Aristide",
+             "Séraphin", "Casimir", "Gontran", "Evariste", "Théophile"]
 QUARTIERS = ["Centre", "Les Aubiers", "Valmont", "La Cressonnière", "Le Haut-Clairval"]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from html import unescape
 from pathlib import Path
 
@@ -64,19 +65,28 @@ class TestStoredNotebook:
         assert found == []
 
 
-def test_demarrage_report_has_aggregates_only(tmp_path: Path) -> None:
-    """Le rapport de l'étape 0 s'exécute sur l'exemple et ne montre aucune donnée personnelle."""
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_report_has_aggregates_only_and_every_chart(path: Path, tmp_path: Path) -> None:
+    """Chaque rapport s'exécute sur l'exemple, ne montre aucune donnée personnelle, garde
+    chacun de ses graphiques et n'appelle aucune adresse extérieure."""
     if not CONFIG.is_file():
         pytest.skip(f"{CONFIG} absent : générez d'abord les fichiers d'exemple")
     from kit.report import run_notebook
 
     personal = _personal_data()
-    html_path = run_notebook(ROOT / "notebooks" / "00_demarrage.ipynb", tmp_path)
+    html_path = run_notebook(path, tmp_path)
     html = html_path.read_text(encoding="utf-8")
     text = html + unescape(html)
     assert [value for value in personal if value in text] == []
-    assert html.count('class="plotly-graph-div"') == 1
-    assert "Étape 0 — Démarrage" in html
-    executed = nbformat.read(tmp_path / "executes" / "00_demarrage.ipynb", as_version=4)
+    source = nbformat.read(path, as_version=4)
+    charts = sum(c.source.count("charts.show(") for c in source.cells if c.cell_type == "code")
+    assert html.count('class="plotly-graph-div"') == charts
+    assert html.count("Plotly.newPlot(") == charts
+    assert source.cells[0].source.splitlines()[0].lstrip("# ") in unescape(html)
+    assert not re.search(r"<script[^>]+src=[\"']?https?:", html)
+    executed = nbformat.read(tmp_path / "executes" / path.name, as_version=4)
     outputs = json.dumps([c.get("outputs", []) for c in executed.cells], ensure_ascii=False)
     assert [value for value in personal if value in outputs] == []
+    errors = [o for c in executed.cells for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert errors == []

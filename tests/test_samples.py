@@ -145,6 +145,16 @@ class TestPieges:
                 assert not hits, (rel, sorted(hits)[:5])
         assert found == perso
 
+    def test_donnees_personnelles_absentes_des_noms_de_territoires(self, traps: dict) -> None:
+        """Une valeur personnelle fictive ne doit pas être un morceau d'un vrai nom de commune :
+        sinon les tests de fuite confondraient « Conflans-Sainte-Honorine » et un prénom."""
+        reference = Path(__file__).resolve().parents[2] / "shared" / "data" / "reference"
+        if not (reference / "communes.csv").is_file():
+            pytest.skip("../shared/data/reference absent : noms de communes indisponibles")
+        names = " | ".join(pd.read_csv(reference / "communes.csv", dtype=str)["nom"])
+        names += " | ".join(pd.read_csv(reference / "epci.csv", dtype=str).iloc[:, 1])
+        assert [v for v in traps["donnees_personnelles"] if v in names] == []
+
     def test_cellules_hostiles(self, generated: Path, traps: dict) -> None:
         valeurs = {c["valeur"] for c in traps["cellules_hostiles"]}
         assert valeurs == {"<script>alert(1)</script>",
