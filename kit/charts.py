@@ -9,16 +9,18 @@
   l'écrire en PNG et SVG.
 
 Les graphiques de chaque étape sont rangés dans des modules privés (`kit._charts_diagnostic`,
-`kit._charts_kpi`…) et réexportés ici : ``from kit import charts`` suffit.
+`kit._charts_kpi`, `kit._charts_benchmark`) et réexportés ici : ``from kit import charts`` suffit.
 """
 
 from __future__ import annotations
 
 from kit._charts_base import *  # noqa: F401,F403
 from kit._charts_base import __all__ as _base_all
+from kit._charts_benchmark import *  # noqa: F401,F403
+from kit._charts_benchmark import __all__ as _benchmark_all
 from kit._charts_diagnostic import *  # noqa: F401,F403
 from kit._charts_diagnostic import __all__ as _diagnostic_all
 from kit._charts_kpi import *  # noqa: F401,F403
 from kit._charts_kpi import __all__ as _kpi_all
 
-__all__ = [*_base_all, *_diagnostic_all, *_kpi_all]
+__all__ = [*_base_all, *_benchmark_all, *_diagnostic_all, *_kpi_all]

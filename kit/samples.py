@@ -30,6 +30,7 @@ from openpyxl.cell import WriteOnlyCell
 from kit._samples_admin import (
     build_ccas, build_competences, build_mediatheques, build_permis, build_subventions,
 )
+from kit._samples_benchmark import write_benchmark_samples
 from kit._samples_diagnostic import DIAGNOSTIC_DATE, build_diagnostic
 from kit._samples_io import Registry, save_workbook
 from kit._samples_kpi import (
@@ -185,6 +186,7 @@ def generate_samples(dest: Path) -> list[Path]:
     diagnostic_paths, diagnostic_traps = build_diagnostic(dest)
     paths += diagnostic_paths
     paths.append(build_catalogue(dest))
+    paths += write_benchmark_samples(dest)
     yaml_path = dest / "collectivite.yaml"
     yaml_path.write_text(
         "# Collectivité fictive d'exemple, générée par `python -m kit.samples`.\n"

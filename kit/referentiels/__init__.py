@@ -1,0 +1,1 @@
+"""Référentiels embarqués (Code officiel géographique de l'INSEE) : voir README.md."""
