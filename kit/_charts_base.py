@@ -43,6 +43,7 @@ __all__ = [
     "reset_show_state",
     "save",
     "show",
+    "show_all",
     "short_axis",
     "style_table",
 ]
@@ -274,6 +275,12 @@ def show(fig: go.Figure) -> None:
     display(bundle, raw=True)
     _state["plotlyjs_included"] = True
     logger.debug("Figure affichée (plotly.js intégré : %s)", include)
+
+
+def show_all(figures: list[go.Figure]) -> None:
+    """Affiche plusieurs figures à la suite (voir `show`)."""
+    for fig in figures:
+        show(fig)
 
 
 def _title(fig: go.Figure) -> str:

@@ -20,7 +20,7 @@ from kit._charts_base import (
 )
 
 __all__ = ["STATUS_COLORS", "kpi_table", "plot_kpi_cards", "plot_kpi_trend",
-           "plot_kpi_trend_static", "save_kpi_slides"]
+           "plot_kpi_trend_static", "plot_kpi_trends", "save_kpi_slides"]
 
 #: Couleurs des statuts (couleurs « système » du DSFR : succès, information, avertissement,
 #: erreur), gris pour les cas sans jugement.
@@ -206,6 +206,25 @@ def kpi_table(summary: pd.DataFrame) -> Any:
     return (table.style.hide(axis="index").map(color, subset=["statut"])
             .format(na_rep="—")
             .set_table_styles([{"selector": "th", "props": "text-align: left"}]))
+
+
+def plot_kpi_trends(kpis: Any, codes: list[str] | None = None) -> list[go.Figure]:
+    """Courbes de plusieurs indicateurs : ceux de `codes`, ou par défaut tous les indicateurs
+    calculés, les plus préoccupants d'abord (alerte, en retard, puis les autres)."""
+    sheets = kpis.catalogue.drop_duplicates("code").set_index("code", drop=False)
+    summary = kpis.summary[kpis.summary["statut"] != "non calculé"]
+    if not codes:
+        order = {"alerte": 0, "en retard": 1}
+        codes = sorted(summary["code"], key=lambda c: order.get(
+            summary.set_index("code").loc[c, "statut"], 2))
+    unknown = [c for c in codes if c not in set(summary["code"])]
+    if unknown:
+        from kit.errors import KitError
+
+        raise KitError(f"Indicateur(s) sans valeur calculée ou absent(s) du catalogue : "
+                       f"{', '.join(unknown)}. Codes calculés : "
+                       f"{', '.join(summary['code'])}.")
+    return [plot_kpi_trend(kpis.values, sheets.loc[c], kpis.date) for c in codes]
 
 
 def save_kpi_slides(kpis: Any, folder: str | Path,
