@@ -57,8 +57,9 @@ def plot_kpi_cards(summary: pd.DataFrame, columns: int = 3, date: Any = None) ->
         if pd.notna(card["ecart_cible_pct"]):
             gap = (f" · écart à la cible {'+' if card['ecart_cible_pct'] > 0 else ''}"
                    f"{fmt_number(card['ecart_cible_pct'], 0)} %")
-        title = (f"<b>{card['code']}</b> {wrap_label(card['libelle'], 42)}<br><span style='font-size:"
-                 f"12px;color:{color}'>■ {card['statut']}{gap}</span>")
+        label = wrap_label(card["libelle"], 42)
+        title = (f"<b>{card['code']}</b> {label}<br><span style='font-size:12px;"
+                 f"color:{color}'>■ {card['statut']}{gap}</span>")
         value = card["derniere_valeur"]
         digits = 0 if pd.isna(value) or abs(value) >= 100 else 1 if abs(value) >= 10 else 2
         before = (card["derniere_valeur"] / (1 + card["evolution_un_an"] / 100)

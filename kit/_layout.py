@@ -1,5 +1,5 @@
-"""Mise en forme d'une feuille brute : trouver l'en-tête, nommer les colonnes, écarter les lignes
-parasites (totaux, séparateurs, en-têtes répétés, notes de bas de tableau).
+"""Mise en forme d'une feuille brute : trouver l'en-tête, nommer les colonnes, nettoyer les
+cellules (les lignes parasites sont repérées par `kit._junk`).
 
 Une feuille brute est une liste de lignes (listes de cellules) : les 60 premières servent à
 repérer l'en-tête ; le corps est ensuite traité colonne par colonne, de façon vectorisée.
@@ -8,27 +8,19 @@ repérer l'en-tête ; le corps est ensuite traité colonne par colonne, de faço
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 
 import numpy as np
 import pandas as pd
 
-from kit._parse import normalize_label
+from kit._parse import Distinct
 
 SAMPLE_ROWS = 60
 
 _NUMBER_LIKE = re.compile(r"^[-+(−]?\s*\d[\d \u00a0\u202f\u2009.,']*\)?\s*(%|€|eur)?$", re.I)
 _DATE_LIKE = re.compile(r"^\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
-_TOTAL = re.compile(
-    r"^(sous_?totaux?|sous_total|totaux?|total_general|ensemble|moyenne|moyennes|cumul|somme)(_|$)"
-)
-_TOTAL_SURE = re.compile(r"^(sous_?totaux?|sous_total|total_general|totaux)(_|$)")
-_TOTAL_EXACT = {"total", "totaux", "sous_total", "total_general", "ensemble", "sous_totaux"}
-_NOTE = re.compile(r"^\s*(sources?\b|notes?\b|nota\b|n\.\s?b\.?|lecture\b|champ\s?:|\(\d+\)|\*|\d\))",
-                   re.I)
-_MONTHS = {"janvier", "fevrier", "mars", "avril", "mai", "juin", "juillet", "aout", "septembre",
-           "octobre", "novembre", "decembre"}
 
 
 def is_blank_cell(v: object) -> bool:
@@ -43,6 +35,8 @@ def is_blank_cell(v: object) -> bool:
 
 def cell_kind(v: object) -> str:
     """« vide », « nombre », « date » ou « texte » (pour repérer l'en-tête)."""
+    if type(v) is str:
+        return _text_kind(v)
     if is_blank_cell(v):
         return "vide"
     if isinstance(v, bool):
@@ -59,7 +53,20 @@ def cell_kind(v: object) -> str:
     return "texte"
 
 
-def _is_year(v: object) -> bool:
+@functools.lru_cache(maxsize=4096)
+def _text_kind(v: str) -> str:
+    """`cell_kind` d'un texte (les mêmes valeurs reviennent souvent : mémorisé)."""
+    s = v.strip()
+    if not s:
+        return "vide"
+    if _NUMBER_LIKE.match(s):
+        return "nombre"
+    if _DATE_LIKE.match(s):
+        return "date"
+    return "texte"
+
+
+def is_year(v: object) -> bool:
     try:
         f = float(str(v).strip())
     except ValueError:
@@ -108,7 +115,7 @@ def find_header(rows: list[list], merged: list | None = None) -> tuple[int | Non
     header = None
     for i, row in enumerate(kinds):
         texts = sum(k == "texte" for k in row)
-        years = sum(k == "nombre" and _is_year(v) for k, v in zip(row, sample[i]))
+        years = sum(k == "nombre" and is_year(v) for k, v in zip(row, sample[i]))
         if filled_counts[i] < need or texts == 0:
             continue
         if texts + years < 0.8 * counts[i]:
@@ -217,12 +224,19 @@ def column_letter(i: int) -> str:
     return s
 
 
-def strip_cells(body: pd.DataFrame) -> pd.DataFrame:
-    """Enlève les espaces autour des textes et remplace les cellules vides par NA."""
-    out = {}
-    for c in body.columns:
-        col = body[c]
+def strip_cells(body: pd.DataFrame, distinct: Distinct | None = None) -> pd.DataFrame:
+    """Enlève les espaces autour des textes et remplace les cellules vides par NA.
+
+    Avec `distinct`, une colonne de texte est vérifiée sur ses valeurs distinctes : déjà
+    propre, elle est gardée telle quelle (et ses valeurs distinctes servent ensuite).
+    """
+    out = dict(body.items())
+    short_text, changed = [], False  # petites colonnes de textes : nettoyées ensemble
+    for c, col in out.items():
         if col.dtype == object:
+            if len(col) <= 5000 and all(type(v) is str for v in col.tolist()):
+                short_text.append(c)
+                continue
             col = col.mask(col == "")
             kind = pd.api.types.infer_dtype(col, skipna=True)
             if kind == "string":
@@ -234,67 +248,44 @@ def strip_cells(body: pd.DataFrame) -> pd.DataFrame:
                 col = pd.Series(vals, index=body.index, dtype=object)
                 col = col.mask(col == "")
         elif isinstance(col.dtype, pd.StringDtype):
+            if distinct is not None:  # déjà propre : la colonne est gardée telle quelle
+                if Distinct.mostly_unique(col):  # le nettoyage ne fait que raccourcir
+                    length = col.str.strip().str.len()
+                    if length.sum() == col.str.len().sum() and not (length == 0).any():
+                        continue
+                else:
+                    uniq = distinct.uniques(c, col)
+                    stripped = uniq.str.strip().tolist()
+                    if stripped == uniq.tolist() and "" not in stripped:
+                        continue
             col = col.str.strip()
             col = col.mask(col == "")
-        out[c] = col
-    return pd.DataFrame(out, index=body.index)
-
-
-def junk_rows(body: pd.DataFrame, labels: list[str]) -> pd.Series:
-    """Motif d'écart de chaque ligne (« » si la ligne est gardée)."""
-    present = body.notna()
-    counts = present.sum(axis=1)
-    motif = pd.Series("", index=body.index, dtype=object)
-    motif[counts == 0] = "vide"
-    width = len(body.columns)
-    nonblank = counts[counts > 0]
-    typical = float(nonblank.median()) if len(nonblank) else 0.0
-    first_cols = [c for c in body.columns[:3]]
-    # en-têtes répétés entre deux blocs
-    hits = pd.Series(0, index=body.index)
-    named = [(c, labels[i]) for i, c in enumerate(body.columns) if labels[i]][:3]
-    for c, label in named:
-        last = label.split(" - ")[-1].lower()  # en-tête sur deux lignes : le sous-libellé
-        cells = body[c].astype("str").str.strip().str.lower()
-        hits += ((cells == label.lower()) | (cells == last)).astype(int)
-    motif[(hits >= min(2, len(named))) & (hits > 0) & (motif == "")] = "en-tête répété"
-    # lignes de total / sous-total (« ENSEMBLE VOCAL » ou « TOTAL ENERGIES » restent des données)
-    for c in first_cols:
-        col = body[c]
-        is_text = col.map(type) == str if col.dtype == object else col.notna()
-        text = col.where(is_text).dropna()
-        if not len(text):
+        else:
             continue
-        codes, uniques = pd.factorize(text)
-        norm = pd.Series([normalize_label(u) for u in uniques], dtype="str")
-        norm = pd.Series(norm.to_numpy()[codes], index=text.index, dtype="str")
-        sure = norm.str.match(_TOTAL_SURE.pattern) | norm.isin(_TOTAL_EXACT)
-        maybe = norm.str.match(_TOTAL.pattern)
-        probe = col.dropna().iloc[:: max(1, col.notna().sum() // 200)]
-        label_column = sum(cell_kind(v) == "texte" for v in probe) >= 0.5 * max(1, len(probe))
-        short = counts[norm.index] < typical
-        sel = sure | (maybe & (short | (not label_column)))
-        hit = sel[sel].index
-        motif[hit.intersection(motif.index[motif == ""])] = "total"
-    # lignes à une seule cellule : séparateurs (année, mois, intitulé de bloc) ou notes
-    if width >= 3:
-        single = counts[(counts == 1) & (motif == "")].index
-        regular = counts[(counts >= max(2, 0.5 * typical)) & (motif == "")].index
-        last_regular = regular.max() if len(regular) else None
-        for i in single:
-            value = body.loc[i][present.loc[i]].iloc[0]
-            text = label_text(value)
-            if _is_year(value) or normalize_label(text) in _MONTHS:
-                motif[i] = "séparateur"
-            elif _NOTE.match(text) or (last_regular is not None and i > last_regular):
-                motif[i] = "note"
-            elif isinstance(value, str):
-                motif[i] = "séparateur"
-    # deux cellules de texte après la fin du tableau, commençant comme une note : « (1) », « Source »
-    if width >= 3:
-        pairs = counts[(counts == 2) & (motif == "")].index
-        for i in pairs:
-            value = body.loc[i][present.loc[i]].iloc[0]
-            if isinstance(value, str) and _NOTE.match(value):
-                motif[i] = "note"
-    return motif
+        out[c], changed = col, True
+    if short_text:
+        out.update(_strip_texts({c: out[c] for c in short_text}, body.index))
+    return pd.DataFrame(out, index=body.index) if changed or short_text else body
+
+
+def strip_text_rows(rows: list[list[str]]) -> list[list]:
+    """Petit bloc de textes (en-tête d'un CSV) nettoyé comme par `strip_cells` : mêmes espaces
+    retirés autour des textes, cellules vides → NaN."""
+    trimmed = iter(pd.Series([v for r in rows for v in r], dtype="str").str.strip().tolist())
+    return [[t if (t := next(trimmed)) != "" else np.nan for _ in r] for r in rows]
+
+
+def _strip_texts(cols: dict, index: pd.Index) -> dict:
+    """`strip_cells` pour de petites colonnes dont toutes les cellules sont des textes, en un
+    seul passage : « » → NA ; sinon textes sans espaces autour (« » → NA), type « str »."""
+    values = [v for col in cols.values() for v in col.tolist() if v != ""]
+    trimmed = iter(pd.Series(values, dtype="str").str.strip().tolist())
+    out = {}
+    for c, col in cols.items():
+        vals = col.tolist()
+        if all(v == "" for v in vals):  # comme `col.mask(col == "")` : rien que des vides
+            out[c] = pd.Series(np.nan, index=index, dtype=object)
+            continue
+        vals = [next(trimmed) if v != "" else "" for v in vals]
+        out[c] = pd.Series([v if v != "" else np.nan for v in vals], index=index, dtype="str")
+    return out

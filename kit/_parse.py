@@ -58,6 +58,75 @@ class Parsed(NamedTuple):
     placeholder: pd.Series
 
 
+class Distinct:
+    """Valeurs distinctes des colonnes d'un tableau (ordre d'apparition, sans les vides),
+    calculées à la demande et gardées tant que la colonne ne change pas.
+
+    Les colonnes de texte d'un grand tableau ont souvent peu de valeurs distinctes : le
+    nettoyage, le repérage des lignes parasites et le typage travaillent alors sur celles-ci.
+    """
+
+    def __init__(self) -> None:
+        self._cache: dict = {}
+
+    @staticmethod
+    def _data(col: pd.Series) -> object:
+        """Données de la colonne (le tableau pyarrow d'une colonne de texte, partagé par les
+        copies du tableau) : tant qu'elles ne changent pas, les valeurs distinctes valent."""
+        arr = col.array
+        return getattr(arr, "_pa_array", arr)
+
+    def _hit(self, key: object, col: pd.Series) -> list | None:
+        hit = self._cache.get(key)
+        return hit if hit is not None and hit[0] is self._data(col) else None
+
+    def uniques(self, key: object, col: pd.Series) -> pd.Series:
+        """Valeurs distinctes de la colonne `col` (sans les codes des cellules)."""
+        hit = self._hit(key, col)
+        if hit is None:
+            values = pd.unique(col)
+            values = values[~pd.isna(values)]
+            dtype = col.dtype if isinstance(col.dtype, pd.StringDtype) else object
+            hit = self._cache[key] = [self._data(col), None, pd.Series(values, dtype=dtype)]
+        return hit[2]
+
+    def get(self, key: object, col: pd.Series) -> tuple[np.ndarray, pd.Series]:
+        """(codes de chaque cellule, -1 si vide ; valeurs distinctes) de la colonne `col`."""
+        hit = self._hit(key, col)
+        if hit is None or hit[1] is None:
+            codes, uniques = pd.factorize(col, use_na_sentinel=True)
+            dtype = col.dtype if isinstance(col.dtype, pd.StringDtype) else object
+            hit = self._cache[key] = [self._data(col), codes, pd.Series(uniques, dtype=dtype)]
+        return hit[1], hit[2]
+
+    def peek(self, key: object, col: pd.Series) -> pd.Series | None:
+        """Valeurs distinctes si elles sont déjà connues pour ces données, sinon None."""
+        hit = self._hit(key, col)
+        return None if hit is None else hit[2]
+
+    @staticmethod
+    def mostly_unique(col: pd.Series) -> bool:
+        """Presque toutes les valeurs des 2 000 premières cellules diffèrent (identifiants,
+        libellés libres) : les valeurs distinctes n'y feraient rien gagner."""
+        head = col.iloc[:2000]
+        return len(head) >= 100 and len(head.unique()) > 0.9 * len(head)
+
+    def keep_rows(self, keep: np.ndarray, body: pd.DataFrame) -> None:
+        """Après le retrait de lignes (`body` = lignes gardées) : met à jour les colonnes déjà
+        vues sans relire leurs textes."""
+        for key, (_, codes, uniq) in list(self._cache.items()):
+            if codes is None:
+                del self._cache[key]
+                continue
+            sub = codes[keep]
+            valid = sub >= 0
+            inner, order = pd.factorize(sub[valid])
+            new = np.full(len(sub), -1, dtype=np.intp)
+            new[valid] = inner
+            self._cache[key] = [self._data(body[key]), new,
+                                uniq.iloc[order].reset_index(drop=True)]
+
+
 def normalize_label(text: object) -> str:
     """Forme canonique d'un libellé : minuscules, sans accents, non-alphanumériques → « _ ».
 
@@ -223,6 +292,8 @@ def _parse_date_text(text: pd.Series) -> pd.Series:
                 sub = candidate[todo].where(candidate[todo].str.contains(r"\d{4}-\d{2}"))
             else:
                 sub = candidate[todo]
+            if not sub.notna().any():
+                continue
             got = pd.to_datetime(sub, format=fmt, errors="coerce")
             if got.dt.tz is not None:
                 got = got.dt.tz_localize(None)
@@ -231,6 +302,20 @@ def _parse_date_text(text: pd.Series) -> pd.Series:
             out[hit[hit].index] = got[hit]
             todo = todo & out.isna()
     return out
+
+
+def _dates_dmy(s: pd.Series, none: pd.Series) -> Parsed | None:
+    """`parse_dates` d'une colonne de textes tous écrits jj/mm/aaaa (même résultat, en une
+    seule conversion) ; None si la colonne contient autre chose."""
+    text = s.dropna().str.strip()
+    if text.empty or not text.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}").all():
+        return None
+    got = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
+    if got.isna().any():
+        return None
+    values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+    values[text.index] = got.astype("datetime64[us]")
+    return Parsed(values, none, none.copy())
 
 
 def parse_dates(s: pd.Series, serial: bool = True) -> Parsed:
@@ -245,6 +330,10 @@ def parse_dates(s: pd.Series, serial: bool = True) -> Parsed:
     ['2013-02-13', '2024-03-01', '2026-03-03', '2024-01-01']
     """
     none = pd.Series(False, index=s.index)
+    if isinstance(s.dtype, pd.StringDtype):  # cas le plus courant : que des jj/mm/aaaa
+        fast = _dates_dmy(s, none)
+        if fast is not None:
+            return fast
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
         return Parsed(s.astype("datetime64[us]"), none, none)
     values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")

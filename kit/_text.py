@@ -1,37 +1,49 @@
 """Lecture des exports texte (CSV, TXT) : encodage, séparateur, lignes décalées.
 
-Encodages reconnus : UTF-8 (avec ou sans BOM), UTF-16 (BOM), Windows-1252, Latin-1, CP850
-(DOS). Séparateurs : `;`, `,`, tabulation, `|`. Les montants à virgule décimale non protégés par
-des guillemets dans un fichier séparé par des virgules (« 100 000,00 ») décalent la ligne : elle
-est réparée quand le type des colonnes rend la réparation certaine, sinon elle est signalée.
+Encodages reconnus (voir `kit._encoding`) : UTF-8 (avec ou sans BOM), UTF-16 (BOM), Windows-1252,
+Latin-1, CP850 (DOS), fichiers mixtes. Séparateurs : `;`, `,`, tabulation, `|`. Les montants à
+virgule décimale non protégés par des guillemets dans un fichier séparé par des virgules
+(« 100 000,00 ») décalent la ligne : elle est réparée quand le type des colonnes rend la
+réparation certaine, sinon elle est signalée (voir `kit._repair`).
+
+Chemin rapide : un fichier régulier est lu directement en octets par le lecteur C de pandas,
+qui type le corps du tableau ; les cas qu'il ne sait pas traiter à l'identique (lignes sur
+plusieurs lignes physiques, lignes décalées, encodage mixte…) passent par la lecture ligne à
+ligne.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
-from collections import Counter
 import io
-import itertools
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from kit._layout import cell_kind, find_header
+from kit._encoding import SAMPLE_BYTES, decode, no_c1, prepare
+from kit._layout import cell_kind, find_header, strip_text_rows
+from kit._repair import repair_rows, unwrap_records, wrapped
+from kit._parse import PLACEHOLDERS, normalize_label
 from kit.errors import CorruptFileError, EmptyFileError
 
 csv.field_size_limit(1 << 26)
 
-_FRENCH = set("éèêëàâäîïôöùûüçÉÈÊÀÂÎÔÙÛÇœŒ°€’«»")
-_ODD = set("‚ƒ„†‡ˆ‰Š‹ŽŒ‘“”•˜™š›žŸ¤¦¨´¸¯") | {chr(c) for c in range(0x2500, 0x25A0)}
 _SEPARATORS = (";", ",", "\t", "|")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_UTF8_SEQ = re.compile(rb"[\xc3][\x80-\xbf]|\xc2[\xa0-\xbf]|\xe2\x80[\x90-\xbf]")
 _NUM_FR_RE = re.compile(r"-?(?:\d{1,3}(?: \d{3})+|\d+),\d+|-?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
 _NUM_EN_RE = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+|-?\d{1,3}(?:,\d{3})+")
-_LEFT_AMOUNT = re.compile(r"^-?\d{1,3}(?:[ \u00a0\u202f]\d{3})*$|^-?\d+$")
-_RIGHT_DECIMALS = re.compile(r"^\d{1,2}(?:\s*€)?$")
+_SPACED_RE = re.compile(r"-?\d{1,3}(?: \d{3})+(?:,\d+)?")
+_LEADING_ZERO = re.compile(r"0\d+")
+_NOT_NUMBER = re.compile(r"[^\d\s.,+\-eE]")
+_C_SPECIAL = {"inf", "infinity", "nan", "true", "false"}  # lus par le lecteur C hors texte
+#: valeurs lues comme manquantes par le lecteur C dans les colonnes numériques (puis comptées)
+_PH_VARIANTS = sorted({"", "NaN", *PLACEHOLDERS, *(p.upper() for p in PLACEHOLDERS),
+                       *(p.capitalize() for p in PLACEHOLDERS),
+                       *(p.title() for p in PLACEHOLDERS)})
 
 
 @dataclass
@@ -44,21 +56,25 @@ class TextTable:
     repaired_lines: list[int] = field(default_factory=list)
     rejected_lines: list[int] = field(default_factory=list)
     #: corps du tableau déjà typé par le lecteur C de pandas (chemin rapide) ; `raw` ne contient
-    #: alors que les lignes jusqu'à l'en-tête inclus
+    #: alors que les lignes jusqu'à l'en-tête inclus, déjà nettoyées (`strip_cells`)
     typed_body: pd.DataFrame | None = None
     typed_header: tuple[int, int] | None = None
+    #: chemin rapide : valeurs de remplacement des colonnes numériques du corps typé (texte
+    #: nettoyé, indexé par ligne), lues comme manquantes par le lecteur C
+    placeholders: dict[int, pd.Series] = field(default_factory=dict)
 
 
-def _read_typed(text: str, sep: str, sample: list[list[str]], n_lines: int,
-                header: tuple[int | None, int]
-                ) -> tuple[pd.DataFrame, pd.DataFrame, tuple[int, int]] | None:
+def _read_typed(buf: bytes, enc: str, sep: str, sample: list[list[str]], ends: np.ndarray,
+                n_lines: int, header: tuple[int | None, int]) -> TextTable | None:
     """Chemin rapide : l'en-tête est repéré sur l'échantillon, le corps est typé par pandas.
 
     Les nombres à virgule décimale (et espace des milliers) sont convertis par le lecteur C ;
     les colonnes de codes (d'après le libellé ou des zéros de tête dans l'échantillon) restent
-    en texte. Une colonne que le lecteur C ne sait pas convertir reste en texte et passe par
-    les analyseurs du kit, comme sur le chemin ordinaire. Renvoie None si le fichier ne s'y
-    prête pas (lignes sur plusieurs lignes physiques, colonnes irrégulières).
+    en texte. Dans les colonnes numériques de l'échantillon, les valeurs de remplacement (nd,
+    secret, -…) sont lues comme manquantes par le lecteur C puis retrouvées dans le texte brut
+    (`TextTable.placeholders`). Une colonne que le lecteur C ne sait pas convertir reste en
+    texte et passe par les analyseurs du kit, comme sur le chemin ordinaire. Renvoie None si le
+    fichier ne s'y prête pas (lignes sur plusieurs lignes physiques, colonnes irrégulières).
     """
     from kit._types import code_width
 
@@ -68,73 +84,109 @@ def _read_typed(text: str, sep: str, sample: list[list[str]], n_lines: int,
     width = max(len(r) for r in sample)
     head = [r + [""] * (width - len(r)) for r in sample[: start + n]]
     labels = [" ".join(str(r[c]) for r in head[start:]) for c in range(width)]
-    body_sample = [r for r in sample[start + n:] if any(v.strip() for v in r)]
+    body_sample = [[v.strip() for v in r] for r in sample[start + n:] if any(v.strip() for v in r)]
     fr = en = 0
     spaced = False
     for r in body_sample:
         for v in r:
-            v = v.strip()
             is_fr, is_en = bool(_NUM_FR_RE.fullmatch(v)), bool(_NUM_EN_RE.fullmatch(v))
             fr += is_fr and not is_en
             en += is_en and not is_fr
-            spaced = spaced or bool(re.fullmatch(r"-?\d{1,3}(?: \d{3})+(?:,\d+)?", v))
-    dtype = {}
+            spaced = spaced or bool(_SPACED_RE.fullmatch(v))
+    dtype, numeric = {}, []
     for c in range(width):
-        values = [r[c].strip() for r in body_sample if c < len(r)]
-        if code_width(labels[c])[0] or any(re.fullmatch(r"0\d+", v) for v in values):
-            dtype[c] = str
+        values = [r[c] for r in body_sample if c < len(r) and r[c]]
+        if code_width(labels[c])[0] or any(_LEADING_ZERO.fullmatch(v) for v in values):
+            if not any(_NOT_NUMBER.search(v) and v.lower().strip("+-") not in _C_SPECIAL
+                       for v in values):  # sinon le lecteur C la garde en texte de lui-même
+                dtype[c] = str
+        elif "date" not in normalize_label(labels[c]) and any(
+                cell_kind(v) == "nombre" for v in values) and all(
+                v.lower() in PLACEHOLDERS or cell_kind(v) == "nombre" for v in values):
+            numeric.append(c)
     decimal = "," if fr > en else "."
+    if enc == "cp1252" and no_c1(buf, int(ends[start + n - 1])):
+        enc = "latin-1"  # mêmes caractères sous l'en-tête, décodage bien plus rapide
+    kw = dict(sep=sep, header=None, names=range(width), encoding=enc,
+              skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL)
     try:
-        body = pd.read_csv(io.StringIO(text), sep=sep, header=None, skiprows=start + n,
-                           names=range(width), dtype=dtype or None, decimal=decimal,
-                           thousands=" " if (spaced and decimal == ",") else None,
-                           keep_default_na=False, na_values=[""], skip_blank_lines=False,
-                           engine="c", quoting=csv.QUOTE_MINIMAL)
+        with warnings.catch_warnings():  # types mélangés d'un bloc à l'autre : traité plus bas
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            body = pd.read_csv(io.BytesIO(buf), skiprows=start + n, dtype=dtype or None,
+                               decimal=decimal,
+                               thousands=" " if (spaced and decimal == ",") else None,
+                               keep_default_na=False, na_values={
+                                   c: _PH_VARIANTS if c in numeric else [""]
+                                   for c in range(width)}, **kw)
+    except UnicodeDecodeError:
+        raise
     except (pd.errors.ParserError, ValueError, csv.Error):
         return None
-    if len(body) + start + n != n_lines:
+    header_width = max(_eff_width(r) for r in sample[start:start + n])
+    if len(body) + start + n != n_lines or wrapped(body, sep, header_width) or _mixed(body):
         return None
     body.index = pd.RangeIndex(start + n + 1, n_lines + 1)
-    raw = pd.DataFrame(head, dtype=object, columns=range(width))
+    found = _find_placeholders(body, buf, ends, numeric, start + n, kw)
+    raw = pd.DataFrame(strip_text_rows(head), dtype=object, columns=range(width))  # nettoyé
     raw.index = pd.RangeIndex(1, start + n + 1)
-    return raw, body, (start, n)
+    return TextTable(raw, "", sep, typed_body=body, typed_header=(start, n), placeholders=found)
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """Texte et nom de l'encodage reconnu."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    single = _best_single_byte(data[:200_000])
-    if _UTF8_SEQ.search(data):  # fichier mixte : lignes en UTF-8 et lignes en Windows-1252
-        out = []
-        for line in data.split(b"\n"):
-            try:
-                out.append(line.decode("utf-8"))
-            except UnicodeDecodeError:
-                out.append(line.decode(single, errors="replace"))
-        return "\n".join(out), f"mixte (utf-8 et {single})"
-    return data.decode(single, errors="replace"), single
+def _find_placeholders(body: pd.DataFrame, buf: bytes, ends: np.ndarray, cols: list[int],
+                       first: int, kw: dict) -> dict[int, pd.Series]:
+    """Distingue, dans les colonnes lues avec les valeurs de remplacement comme manquantes, les
+    cellules vides des valeurs de remplacement, en relisant seulement les lignes concernées.
 
-
-def _best_single_byte(sample: bytes) -> str:
-    best, best_score = "latin-1", None
-    for enc in ("cp1252", "cp850"):  # Windows-1252 couvre Latin-1 pour tout texte imprimable
+    Une colonne restée numérique garde ses valeurs manquantes ; les valeurs de remplacement
+    sont renvoyées (texte nettoyé, indexé par ligne). Une colonne qui n'est pas numérique (ou
+    qui n'a que des valeurs de remplacement) retrouve son texte brut, comme si elle avait été
+    lue sans elles.
+    """
+    cols = [c for c in cols if body[c].hasnans]
+    if not cols:
+        return {}
+    missing = body[cols].isna().to_numpy()
+    pos = np.flatnonzero(missing.any(axis=1))
+    starts = np.concatenate(([0], ends))[first + pos].tolist()
+    stops = np.append(ends, len(buf))[first + pos].tolist()
+    pieces = [buf[a:b] for a, b in zip(starts, stops)]
+    cells = None
+    if len(pieces) > 300:  # beaucoup de lignes : relues par le lecteur C
         try:
-            text = sample.decode(enc)
+            frame = pd.read_csv(io.BytesIO(b"".join(pieces)), usecols=cols, dtype=str,
+                                keep_default_na=False, na_filter=False, **kw)
+            if len(frame) == len(pos):
+                cells = {c: frame[c].to_numpy(dtype=object) for c in cols}
         except UnicodeDecodeError:
+            raise
+        except (pd.errors.ParserError, ValueError, csv.Error):
+            pass
+    if cells is None:  # quelques lignes, ou relecture groupée impossible : une à une
+        rows = [next(csv.reader([piece.decode(kw["encoding"]).rstrip("\r\n")],
+                                delimiter=kw["sep"]), []) for piece in pieces]
+        cells = {c: np.array([r[c] if c < len(r) else "" for r in rows], dtype=object)
+                 for c in cols}
+    found = {}
+    for j, c in enumerate(cols):
+        miss = missing[pos, j]
+        raw = cells[c][miss]
+        text = [v.strip() for v in raw.tolist()]
+        is_ph = np.array([v.lower() in PLACEHOLDERS for v in text], dtype=bool)
+        if not is_ph.any():
             continue
-        chars = Counter(_NON_ASCII.findall(text))
-        score = sum(n for ch, n in chars.items() if ch in _FRENCH) - 3 * sum(
-            n for ch, n in chars.items() if ch in _ODD)
-        if best_score is None or score > best_score:
-            best, best_score = enc, score
-    return best
+        rows = body.index[pos[miss][is_ph]]
+        col = body[c]
+        if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(
+                col.dtype) and col.notna().any():
+            found[c] = pd.Series(np.array(text, dtype=object)[is_ph], index=rows, dtype=object)
+            continue
+        if pd.api.types.is_numeric_dtype(col.dtype):  # que des valeurs manquantes : du texte
+            col = pd.Series(np.nan, index=body.index, dtype="str")
+        else:
+            col = col.copy()
+        col[rows] = raw[is_ph]
+        body[c] = col
+    return found
 
 
 def sniff_delimiter(lines: list[str]) -> str:
@@ -155,34 +207,76 @@ def sniff_delimiter(lines: list[str]) -> str:
 
 def read_text(data: bytes, path: Path) -> TextTable:
     """Lit un export texte en une table brute de cellules (texte)."""
-    text, encoding = decode(data)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
-        raise EmptyFileError(f"Le fichier « {path.name} » ne contient aucune donnée.", path)
-    head = [ln for ln in text[:200_000].split("\n")[:80] if ln.strip()]
+    prep = prepare(data)
+    table = _read_bytes(*prep, path) if prep is not None else None
+    if table is None:  # décodage complet, en mémoire
+        text, encoding = decode(data)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if not text.strip():
+            raise EmptyFileError(f"Le fichier « {path.name} » ne contient aucune donnée.", path)
+        table = _read_bytes(text.encode("utf-8"), encoding, "utf-8", path, text)
+    return table
+
+
+def _line_ends(buf: bytes) -> np.ndarray:
+    """Position (exclue) de la fin de chaque ligne physique terminée par « \\n »."""
+    return np.flatnonzero(np.frombuffer(buf, np.uint8) == 10) + 1
+
+
+def _read_bytes(buf: bytes, encoding: str, enc: str, path: Path,
+                text: str | None = None) -> TextTable | None:
+    """Lit les octets `buf` (encodage `enc`) ; `text` : le même contenu déjà décodé, fins de
+    ligne « \\n ». None quand le fichier demande d'être décodé en entier d'abord."""
+    ends = _line_ends(buf)
+    if text is None:
+        if b"\r" in buf:  # fins de ligne « \r » seules : décodage complet
+            arr = np.frombuffer(buf, np.uint8)
+            if np.count_nonzero(arr == 13) != np.count_nonzero(arr[ends[ends >= 2] - 2] == 13):
+                return None
+        # les 80 premières lignes suffisent (au plus 200 000 caractères)
+        stop = min(int(ends[79]) if len(ends) >= 80 else len(buf), SAMPLE_BYTES)
+        head_text = codecs.getincrementaldecoder(enc)().decode(
+            buf[:stop], final=stop == len(buf)).replace("\r\n", "\n")[:200_000]
+        if not head_text.strip():
+            return None
+    else:
+        head_text = text[:200_000]
+    head = [ln for ln in head_text.split("\n", 80)[:80] if ln.strip()]
     sep = sniff_delimiter(head)
     lines_end = sum(1 for ln in head if ln.rstrip().endswith(";"))
     if sep != ";" and lines_end >= 0.2 * len(head):  # « …,valeur;; » : points-virgules parasites
+        if text is None:
+            return None
         text = re.sub(r";+[ \t]*$", "", text, flags=re.M)
-    n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    sample = list(csv.reader(text[:200_000].split("\n")[:80], delimiter=sep))
+        buf, head_text = text.encode("utf-8"), text[:200_000]
+        ends = _line_ends(buf)
+    n_lines = len(ends) + (0 if buf.endswith(b"\n") else 1)
+    sample = list(csv.reader(head_text.split("\n", 80)[:80], delimiter=sep))
     header = find_header(sample)
     header_width = _header_width(sample, header)
-    if header_width is not None and max(_eff_width(r) for r in sample) <= header_width:
-        typed = _read_typed(text, sep, sample, n_lines, header)
-        if typed is not None:
-            head, body, header = typed
-            return TextTable(head, encoding, sep, typed_body=body, typed_header=header)
-        try:
-            raw = pd.read_csv(io.StringIO(text), sep=sep, header=None,
-                              names=range(max(len(r) for r in sample)), dtype=str,
-                              keep_default_na=False, na_filter=False, skip_blank_lines=False,
-                              engine="c", quoting=csv.QUOTE_MINIMAL)
-            if len(raw) == n_lines:
-                raw.index = pd.RangeIndex(1, n_lines + 1)
-                return TextTable(raw, encoding, sep)
-        except (pd.errors.ParserError, ValueError, csv.Error):
-            pass
+    try:
+        if header_width is not None and max(_eff_width(r) for r in sample) <= header_width:
+            typed = _read_typed(buf, enc, sep, sample, ends, n_lines, header)
+            if typed is not None:
+                typed.encoding = encoding
+                return typed
+            try:
+                raw = pd.read_csv(io.BytesIO(buf), sep=sep, header=None, encoding=enc,
+                                  names=range(max(len(r) for r in sample)),
+                                  dtype=str, keep_default_na=False, na_filter=False,
+                                  skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL)
+                if len(raw) == n_lines and not wrapped(raw.iloc[header[0] + header[1]:], sep,
+                                                        header_width):
+                    raw.index = pd.RangeIndex(1, n_lines + 1)
+                    return TextTable(raw, encoding, sep)
+            except UnicodeDecodeError:
+                raise
+            except (pd.errors.ParserError, ValueError, csv.Error):
+                pass
+        if text is None:
+            text = buf.decode(enc).replace("\r\n", "\n")
+    except UnicodeDecodeError:  # UTF-8 invalide après l'échantillon : décodage complet
+        return None
     return _read_text_slow(text, encoding, sep, path)
 
 
@@ -221,11 +315,14 @@ def _read_text_slow(text: str, encoding: str, sep: str, path: Path) -> TextTable
     for r in rows:  # cellules vides en fin de ligne (séparateurs en trop)
         while len(r) > 1 and not r[-1].strip():
             r.pop()
-    width = _header_width(rows[:80])
+    header = find_header(rows[:80])
+    width = _header_width(rows[:80], header)
     if width is None:
         widths = [len(r) for r in rows if len(r) > 1] or [1]
         width = max(set(widths), key=widths.count)
-    repaired, rejected = _repair_rows(rows, lines, width)
+    else:  # sous l'en-tête seulement
+        unwrap_records(rows, lines, width, sep, text, header[0] + header[1])
+    repaired, rejected = repair_rows(rows, lines, width)
     dropped = set(rejected)
     keep = [i for i, line in enumerate(lines) if line not in dropped]
     rows, lines = [rows[i] for i in keep], [lines[i] for i in keep]
@@ -234,54 +331,8 @@ def _read_text_slow(text: str, encoding: str, sep: str, path: Path) -> TextTable
     return TextTable(raw, encoding, sep, repaired, rejected)
 
 
-def _repair_rows(rows: list[list[str]], lines: list[int], width: int) -> tuple[list, list]:
-    """Recolle les montants coupés par une virgule décimale non protégée.
-
-    Une ligne de `width + k` champs est réparée si une seule façon de recoller `k` paires
-    « entier » + « décimales » place chaque montant recollé dans une colonne numérique et
-    laisse les autres colonnes numériques numériques. Sinon la ligne est signalée (rejetée).
-    """
-    good = [r for r in rows if len(r) == width]
-    numeric = []
-    for c in range(width):
-        kinds = [cell_kind(r[c]) for r in good[:500]]
-        filled = [k for k in kinds if k != "vide"]
-        numeric.append(bool(filled) and sum(k == "nombre" for k in filled) >= 0.8 * len(filled))
-    if len(good) < 5:  # trop peu de lignes saines pour connaître le type des colonnes
-        numeric = [None] * width
-    repaired, rejected = [], []
-    for i, r in enumerate(rows):
-        k = len(r) - width
-        if k <= 0:
-            continue
-        if k > 4 or not any(n is not False for n in numeric):
-            rejected.append(lines[i])
-            continue
-        fits = []
-        for merge in itertools.combinations(range(len(r) - 1), k):
-            if any(b - a < 2 for a, b in zip(merge, merge[1:])):
-                continue
-            fixed, j = [], 0
-            ok = True
-            while j < len(r):
-                if j in merge:
-                    left, right = r[j].strip(), r[j + 1].strip()
-                    if not (_LEFT_AMOUNT.match(left) and _RIGHT_DECIMALS.match(right)
-                            and len(fixed) < width and numeric[len(fixed)] is not False):
-                        ok = False
-                        break
-                    fixed.append(f"{left},{right}")
-                    j += 2
-                else:
-                    fixed.append(r[j])
-                    j += 1
-            if ok and len(fixed) == width and all(
-                    not numeric[c] or cell_kind(v) in ("nombre", "vide")
-                    for c, v in enumerate(fixed)):
-                fits.append(fixed)
-        if len(fits) == 1:
-            rows[i] = fits[0]
-            repaired.append(lines[i])
-        else:
-            rejected.append(lines[i])
-    return repaired, rejected
+def _mixed(body: pd.DataFrame) -> bool:
+    """Une colonne à la fois numérique et textuelle : le lecteur C lit un grand fichier par
+    blocs, et un texte tardif laisse les blocs précédents en nombres."""
+    return any(body[c].dtype == object and pd.api.types.infer_dtype(body[c], skipna=True)
+               not in ("string", "boolean", "empty") for c in body.columns)

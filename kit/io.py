@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import python_calamine as pc
 
-from kit import _layout
-from kit._parse import normalize_label
+from kit import _junk, _layout
+from kit._parse import Distinct, normalize_label
 from kit._safety import check_zip, detect_format
 from kit._text import read_text
 from kit._types import convert_column
@@ -31,6 +33,8 @@ from kit.errors import (
 )
 
 logger = logging.getLogger(__name__)
+
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # signature d'un classeur .xls (OLE)
 
 __all__ = ["load_table", "list_tables"]
 
@@ -51,9 +55,20 @@ def _read_source(source: str | Path) -> tuple[Path, bytes]:
                        "fichier ouvert et verrouillé par un autre programme).", path) from None
 
 
+def _damaged_zip(path: Path, exc: Exception) -> CorruptFileError:
+    """Archive que `zipfile` refuse (version ou méthode de compression inconnue) : abîmée."""
+    return CorruptFileError(
+        f"Le classeur « {path.name} » est abîmé ou tronqué et ne peut pas être lu "
+        f"({type(exc).__name__} : {_short(exc)}). Ouvrez-le dans Excel ou LibreOffice et "
+        "enregistrez-le à nouveau, ou demandez-en une nouvelle copie.", path)
+
+
 def _open_workbook(data: bytes, path: Path, fmt: str) -> pc.CalamineWorkbook:
     if fmt != "xls":
-        check_zip(data, path)
+        try:
+            check_zip(data, path)
+        except NotImplementedError as exc:
+            raise _damaged_zip(path, exc) from None
     try:
         return pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError:
@@ -108,6 +123,46 @@ def _load_sheet(wb: pc.CalamineWorkbook, name: str, path: Path) -> tuple[list[li
     return rows, merged
 
 
+def _detect_format(data: bytes, path: Path) -> str:
+    """`detect_format` sans recopier un gros fichier texte.
+
+    Hors archive zip et classeur OLE, `detect_format` ne regarde que le début des octets et
+    vérifie que le fichier n'est pas vide : le début non vide d'un gros fichier lui suffit
+    (tests/test_io_fast_path.py vérifie l'équivalence).
+    """
+    head = data[:1 << 16]
+    if len(data) > len(head) and not head.startswith((b"PK", _OLE)) and head.strip(
+            b"\x00 \t\r\n\xef\xbb\xbf"):
+        return detect_format(head, path)
+    try:
+        return detect_format(data, path)
+    except NotImplementedError as exc:  # zipfile : « zip file version 8.4 »…
+        raise _damaged_zip(path, exc) from None
+
+
+class _Digest(threading.Thread):
+    """Empreinte SHA-256 du fichier, calculée pendant la mise en forme du tableau (hashlib
+    libère le GIL : un gros fichier est haché sur un autre cœur pendant ce temps)."""
+
+    def __init__(self, data: bytes):
+        super().__init__(daemon=True)
+        self._data, self._value = data, None
+
+    def begin(self) -> None:
+        if len(self._data) >= 1 << 20:
+            self.start()
+
+    def run(self) -> None:
+        self._value = hashlib.sha256(self._data).hexdigest()
+
+    def result(self) -> str:
+        if self.ident is None:  # petit fichier : haché sur place
+            self.run()
+        else:
+            self.join()
+        return self._value
+
+
 def _frame(rows: list[list]) -> pd.DataFrame:
     width = max((len(r) for r in rows), default=0)
     frame = pd.DataFrame(rows, dtype=object, columns=range(width) if width else None)
@@ -119,9 +174,10 @@ def _raw_table(source: str | Path, sheet: str | int | None
                ) -> tuple[Path, bytes, str, dict[str, Any], pd.DataFrame, list]:
     """Fichier → (chemin, octets, format, infos, table brute indexée par ligne, fusions)."""
     path, data = _read_source(source)
-    fmt = detect_format(data, path)
+    digest = _Digest(data)
+    fmt = _detect_format(data, path)
     info: dict[str, Any] = {"sheet": None, "encoding": None, "delimiter": None,
-                            "repaired_lines": [], "rejected_lines": []}
+                            "repaired_lines": [], "rejected_lines": [], "digest": digest}
     if fmt in ("csv", "txt"):
         if sheet not in (None, 0):
             raise SheetNotFoundError(
@@ -130,7 +186,8 @@ def _raw_table(source: str | Path, sheet: str | int | None
         table = read_text(data, path)
         info.update(encoding=table.encoding, delimiter=table.delimiter,
                     repaired_lines=table.repaired_lines, rejected_lines=table.rejected_lines,
-                    typed_body=table.typed_body, typed_header=table.typed_header)
+                    typed_body=table.typed_body, typed_header=table.typed_header,
+                    hidden=table.placeholders)
         return path, data, fmt, info, table.raw, []
     wb = _open_workbook(data, path, fmt)
     for name in _pick_sheet(wb, sheet, path):  # sans feuille demandée : la première non vide
@@ -172,16 +229,23 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         français nommant le fichier et la marche à suivre).
     """
     path, data, fmt, info, raw, merged = _raw_table(source, sheet)
+    info["digest"].begin()
     typed_body = info.pop("typed_body", None)
     typed_header = info.pop("typed_header", None)
+    # valeurs de remplacement des colonnes numériques lues comme manquantes (CSV, chemin rapide)
+    hidden: dict = info.pop("hidden", None) or {}
     if typed_body is not None and header_row is not None:  # en-tête imposé : chemin ordinaire
-        raw = pd.concat([raw.astype(object), typed_body.astype(object)])
-        typed_body = None
+        typed_body = typed_body.astype(object)
+        for c, cells in hidden.items():
+            typed_body.loc[cells.index, c] = cells.to_numpy()
+        raw = pd.concat([raw.astype(object), typed_body])
+        typed_body, hidden = None, {}
     where = f"« {path.name} »" + (f", feuille « {info['sheet']} »" if info["sheet"] else "")
-    raw = _layout.strip_cells(raw)
+    distinct = Distinct()  # valeurs distinctes des colonnes du corps, calculées une fois
+    if typed_body is None:  # chemin rapide : en-tête déjà nettoyé
+        raw = _layout.strip_cells(raw)
     if raw.empty or not raw.notna().to_numpy().any():
         raise EmptyFileError(f"Le fichier {where} ne contient aucune donnée.", path)
-    head = raw.iloc[:_layout.SAMPLE_ROWS].values.tolist()
     if header_row is not None:
         if not 1 <= header_row <= len(raw):
             raise HeaderNotFoundError(
@@ -193,7 +257,8 @@ def load_table(source: str | Path, sheet: str | int | None = None,
             raise HeaderNotFoundError(f"La ligne {header_row} de {where} a été écartée.", path)
         n = 1
     else:
-        start, n = typed_header or _layout.find_header(head, merged)
+        start, n = typed_header or _layout.find_header(
+            raw.iloc[:_layout.SAMPLE_ROWS].values.tolist(), merged)
     letters = [_layout.column_letter(i) for i in range(raw.shape[1])]
     if start is None:
         labels = [""] * raw.shape[1]
@@ -206,17 +271,25 @@ def load_table(source: str | Path, sheet: str | int | None = None,
     else:
         labels = _layout.header_labels(raw.values[: start + n].tolist(), start, n, merged)
         labels += [""] * (raw.shape[1] - len(labels))
-        body = raw.iloc[start + n:] if typed_body is None else _layout.strip_cells(typed_body)
-    motif = _layout.junk_rows(body, labels)
-    dropped = [{"ligne": int(i), "motif": m, "texte": _row_text(body.loc[i])}
-               for i, m in motif.items() if m and m != "vide"]
+        body = raw.iloc[start + n:] if typed_body is None else \
+            _layout.strip_cells(typed_body, distinct)
+    motif, present = _junk.junk_codes(body, labels, hidden, distinct)
+    dropped = [{"ligne": int(body.index[p]), "motif": _junk.REASONS[motif[p]],
+                "texte": _row_text(body.iloc[p], hidden)}
+               for p in np.flatnonzero(motif >= 2).tolist()]
     if start is None:
         dropped = [{"ligne": int(i), "motif": "titre", "texte": _row_text(titles.loc[i])}
                    for i in titles.index if titles.loc[i].notna().any()] + dropped
-    blank_rows = int((motif == "vide").sum())
-    body = body[motif == ""]
+    blank_rows = int((motif == 1).sum())
+    kept = motif == 0
+    # colonne non vide (valeurs de remplacement comprises)
+    filled = present.any(axis=0) if kept.all() else present[kept].any(axis=0)
+    if not kept.all():
+        body = body[kept]
+        distinct.keep_rows(kept, body)
+    hidden = {c: cells[cells.index.isin(body.index)] for c, cells in hidden.items()}
     # une colonne vide garde son libellé, sauf si ce libellé n'est qu'une copie d'une fusion
-    keep = [c for c in body.columns if body[c].notna().any() or (
+    keep = [c for j, c in enumerate(body.columns) if filled[j] or (
         labels[c] and not (c > 0 and labels[c] == labels[c - 1]))]
     names = _layout.unique_labels([labels[c] for c in keep], [letters[c] for c in keep])
     fields, mapping = _match_schema(names, schema)
@@ -224,11 +297,14 @@ def load_table(source: str | Path, sheet: str | int | None = None,
     for c, name in zip(keep, names):
         field = fields.get(name)
         out_name = field["name"] if field else name
-        values, kind, n_ph = convert_column(body[c], name, field)
+        col, n_hidden = body[c], len(hidden.get(c, ()))
+        if n_hidden and (field is not None or not col.notna().any()):
+            col, n_hidden = _restore(col, hidden[c]), 0  # comme lues : chemin ordinaire
+        values, kind, n_ph = convert_column(col, name, field, distinct, c)
         columns[out_name] = values
         types[out_name] = kind
-        if n_ph:
-            placeholders[out_name] = n_ph
+        if n_ph + n_hidden:
+            placeholders[out_name] = n_ph + n_hidden
     df = pd.DataFrame(columns, index=body.index)
     df.index.name = "ligne"
     if df.empty and start is not None:
@@ -243,14 +319,26 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         "blank_rows": blank_rows, "placeholders": placeholders, "types": types,
         "encoding": info["encoding"], "delimiter": info["delimiter"],
         "repaired_lines": info["repaired_lines"], "rejected_lines": info["rejected_lines"],
-        "header_mapping": mapping, "sha256": hashlib.sha256(data).hexdigest(),
+        "header_mapping": mapping, "sha256": info["digest"].result(),
     }
     return df
 
 
-def _row_text(row: pd.Series) -> str:
-    parts = [_layout.label_text(v) for v in row.tolist() if not _layout.is_blank_cell(v)]
+def _row_text(row: pd.Series, hidden: dict | None = None) -> str:
+    values = row.tolist()
+    for c, cells in (hidden or {}).items():
+        if row.name in cells.index:
+            values[row.index.get_loc(c)] = cells[row.name]
+    parts = [_layout.label_text(v) for v in values if not _layout.is_blank_cell(v)]
     return " | ".join(parts)[:200]
+
+
+def _restore(col: pd.Series, cells: pd.Series) -> pd.Series:
+    """Colonne numérique où les valeurs de remplacement (lues comme manquantes) retrouvent leur
+    texte : elle passe alors par les analyseurs du kit comme une colonne lue telle quelle."""
+    out = col.astype(object)
+    out[cells.index] = cells.to_numpy()
+    return out
 
 
 def _match_schema(names: list[str], schema: dict | str | Path | None
@@ -278,7 +366,7 @@ def list_tables(path: str | Path) -> pd.DataFrame:
         « vide »).
     """
     src, data = _read_source(path)
-    fmt = detect_format(data, src)
+    fmt = _detect_format(data, src)
     if fmt in ("csv", "txt"):
         sheets: list[tuple[str | None, pd.DataFrame, list]] = []
         table = read_text(data, src)

@@ -57,6 +57,17 @@ def test_truncated_xlsx(tmp_path):
     _raises(p, CorruptFileError)
 
 
+def test_unsupported_zip_version_xlsx(tmp_path):
+    """Octet abîmé dans le répertoire central : zipfile lève NotImplementedError
+    (« zip file version 8.4 »), signalé comme un classeur abîmé."""
+    data = bytearray(_xlsx(tmp_path / "complet.xlsx", [["a", "b"], [1, 2]]).read_bytes())
+    central = data.find(b"PK\x01\x02")
+    data[central + 6] = 84  # version nécessaire pour extraire : 8.4
+    p = tmp_path / "version.xlsx"
+    p.write_bytes(bytes(data))
+    _raises(p, CorruptFileError)
+
+
 def test_random_bytes_xlsx(tmp_path):
     p = tmp_path / "hasard.xlsx"
     p.write_bytes(bytes(range(256)) * 8)

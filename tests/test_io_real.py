@@ -183,12 +183,9 @@ def test_vendee_repaired_and_rejected_lines():
     assert df.loc[88, "nomBeneficiaire"] == "Comité d'Organisation de l'Open de Vendée"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Lignes 6 et 10 (enregistrement entier entre guillemets, montant « 39 000,00 » / "
-    "« 70 000,00 ») : le chargeur les garde comme lignes de données avec tout "
-    "l'enregistrement dans nomAttribuant, idAttribuant = « 2018-04-01_2018-12-31 » et "
-    "montant manquant, sans les signaler ni dans repaired_lines ni dans rejected_lines."))
 def test_vendee_fully_quoted_lines_repaired_or_rejected():
+    """Lignes 6 et 10 : enregistrement mis entre guillemets jusqu'au milieu de la colonne
+    conditionsVersement (« "…convention "; 50% sur… »), montant « 39 000,00 » non protégé."""
     df = load(VENDEE)
     src = df.attrs["source"]
     for line, amount in ((6, 39000.0), (10, 70000.0)):
@@ -197,17 +194,22 @@ def test_vendee_fully_quoted_lines_repaired_or_rejected():
             assert df.loc[line, "montant"] == amount
         else:
             assert line in src["rejected_lines"]
+    assert {6, 10} <= set(src["repaired_lines"])
+    assert df.loc[6, "conditionsVersement"] == ("50% a la notification de la convention ; 50% "
+                                                "sur présentation du budget définitif.")
+    assert df.loc[10, "idBeneficiaire"] == "53862368700018"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Ligne 89 (subvention « Ateliers Méca Sud Vendée », 25 000,00, entièrement entre "
-    "guillemets) : le chargeur l'écarte avec le motif « séparateur » au lieu de la réparer "
-    "ou de la signaler dans rejected_lines."))
 def test_vendee_quoted_record_not_dropped_as_separator():
+    """Ligne 89 (subvention « Ateliers Méca Sud Vendée », 25 000,00) : enregistrement entier
+    entre guillemets, redécoupé puis réparé, et non écarté comme « séparateur »."""
     df = load(VENDEE)
     src = df.attrs["source"]
     assert 89 in df.index or 89 in src["rejected_lines"]
     assert all(d["ligne"] != 89 for d in src["dropped"])
+    assert df.loc[89, "nomBeneficiaire"] == "Ateliers Méca Sud Vendée"
+    assert df.loc[89, "montant"] == 25000.0
+    assert 'conseil "mobilité"' in df.loc[89, "objet"]
 
 
 def test_dgfip_extract_codes():
@@ -218,12 +220,12 @@ def test_dgfip_extract_codes():
     assert df.loc[2, "reg"] == "044"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Colonne « icom » (code commune dans le département, « 356 », « 281 », « 999 ») "
-    "convertie en entier (Int64) au lieu d'un code texte : un code « 056 » perdrait son zéro."))
 def test_dgfip_icom_is_text_code():
+    """Colonne « icom » (code commune dans le département, « 356 », « 281 », « 999 ») : un
+    code texte, qui garderait le zéro de « 056 »."""
     df = load("dgfip_comptes_individuels_communes_2017_extrait.csv")
     assert df.loc[2, "icom"] == "356"
+    assert df.attrs["source"]["types"]["icom"] == "code"
 
 
 def test_financeslocal_printed_form_loads():

@@ -1,0 +1,325 @@
+"""Chemin rapide des CSV : même résultat que le chemin ordinaire, sur des fichiers piégeux.
+
+Le chemin rapide fait typer le corps du tableau par le lecteur C de pandas (valeurs de
+remplacement lues comme manquantes puis comptées, Latin-1 pour un Windows-1252 sans octet
+0x80-0x9F…). Le chemin ordinaire (toutes les cellules lues en texte, puis les analyseurs du
+kit) est obtenu en désactivant `kit._text._read_typed` : les deux doivent donner le même
+DataFrame et la même provenance.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import kit
+import kit._encoding
+import kit._parse
+import kit._text
+from kit import _junk
+from kit._safety import detect_format
+from kit.errors import KitError
+from kit.io import _detect_format
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = Path("/work/shared/data/real")
+
+_PH = ["nd", "ND", "Nd", " nd ", "-", "secret", "n.c.", "N.C.", "s", "NA", "nc", "...", "?",
+       "Secret", '"nd"']
+_HEADER = "Code commune;Commune;Date;Montant (€);Taux;Nombre;Note;Fin"
+
+
+def _fr(v: float) -> str:
+    return f"{v:,.2f}".replace(",", " ").replace(".", ",")
+
+
+def _rows(n: int, seed: int, ph_rate: float = 0.05, extra=None) -> list[str]:
+    """Lignes d'un tableau « sale » : titre, en-tête, codes à zéro de tête, dates, montants à
+    la française et valeurs de remplacement dans les colonnes numériques."""
+    r = random.Random(seed)
+    lines = ["Titre du fichier", "", _HEADER]
+    for i in range(n):
+        m = _fr(r.uniform(0, 99999)) if r.random() > ph_rate else r.choice(_PH)
+        t = f"{r.random():.3f}".replace(".", ",") if r.random() > ph_rate else r.choice(_PH)
+        k = str(r.randint(0, 500)) if r.random() > 0.1 else (r.choice(_PH) if r.random() < 0.5
+                                                             else "")
+        note = r.choice(["ok", "", "à revoir", "nd"])
+        lines.append(f"0{r.randint(1000, 9999)};Ville{i % 7};{r.randint(1, 28):02d}/"
+                     f"{r.randint(1, 12):02d}/2024;{m};{t};{k};{note};z{i}")
+        if extra:
+            extra(i, lines)
+    return lines
+
+
+def _junk_lines(i: int, lines: list[str]) -> None:
+    """Lignes parasites contenant des valeurs de remplacement."""
+    extra = {100: ";;;nd;;;;", 120: "2023;;;nd;nd;;;", 150: "Total;;;nd;123,5;;;",
+             170: "Sous-total Ville;;;1 234,5;nd;;;", 200: _HEADER, 210: ";;;;;;;",
+             220: "2024;;;;;;;", 230: "Janvier;;;;;;;"}
+    if i in extra:
+        lines.append(extra[i])
+
+
+def _late_text(i: int, lines: list[str]) -> None:
+    if i == 250:
+        lines.append("07001;VilleX;01/01/2024;abc;nd;3;;f")
+
+
+def _files(tmp: Path) -> dict[str, Path]:
+    """Fichiers piégeux écrits dans `tmp`."""
+    out: dict[str, Path] = {}
+
+    def write(name: str, lines: list[str], enc: str = "utf-8", nl: str = "\n") -> None:
+        out[name] = tmp / name
+        out[name].write_bytes(nl.join(lines).encode(enc) + nl.encode())
+
+    write("remplacements.csv", _rows(300, 0))
+    clean = [line.replace(" nd ;", "nd;").replace('"nd"', "nd") for line in _rows(300, 10)]
+    write("remplacements_nets.csv", clean)  # écritures que le lecteur C reconnaît toutes
+    write("cp1252_crlf.csv", _rows(300, 1), enc="cp1252", nl="\r\n")
+    write("bom.csv", _rows(300, 2), enc="utf-8-sig")
+    write("parasites.csv", _rows(300, 3, extra=_junk_lines)
+          + ["", "Source : DGFiP;;;;;;;", "(1) nd : non disponible;;;;;;;", "nd;;;;;;;"])
+    write("texte_tardif.csv", _rows(300, 4, extra=_late_text))
+    write("remplacements_tardifs.csv", _rows(300, 5, ph_rate=0)
+          + ["07001;Ville;01/01/2024;nd;ND;-;x;f", "07002;Ville;01/01/2024; nd ;n.c.;secret;y;f"])
+    write("que_des_nd.csv", ["Code;Valeur;Autre"] + [f"{i};nd;" for i in range(200)])
+    write("nd_et_vides.csv", ["Code;Valeur;Autre"]
+          + [f"{i};{'nd' if i % 2 else ''};{i}" for i in range(200)])
+    write("totaux.csv", ["Identifiant;Libellé;Montant"]
+          + [f"ID{i:06d};Ligne {i};{_fr(i * 1.5)}" for i in range(3000)]
+          + ["Total;;4 500,00", "TOTAL GENERAL;;nd"])
+    write("libelle_nd.csv", ["nd;Valeur;Montant"]
+          + [f"x{i};{i};{'nd' if i % 5 == 0 else _fr(i)}" for i in range(300)] + ["nd;nd;nd"])
+    write("virgule.csv", ["a,b,c"] + [f"{i},{i * 2},{'nd' if i % 3 else i}" for i in range(300)])
+    write("tabulation.csv", ["a\tb\tc"]
+          + [f"{i}\t{_fr(i * 2.5)}\t{'-' if i % 3 else _fr(i)}" for i in range(300)], nl="\r\n")
+    write("retour_chariot.csv", _rows(300, 6), nl="\r")
+    mixed = "\n".join(_rows(300, 7)).encode("utf-8") + "\nà;é;ç;1;2;3;4;5\n".encode("cp1252")
+    (tmp / "mixte.csv").write_bytes(mixed)
+    out["mixte.csv"] = tmp / "mixte.csv"
+    # UTF-8 valide sur tout l'échantillon, octet Windows-1252 bien plus loin (> 800 ko)
+    late = "\n".join(_rows(20000, 8)).encode("utf-8") + \
+        "\n07001;Villeé;01/01/2024;1,5;0,5;3;x;y\n".encode("cp1252")
+    (tmp / "utf8_invalide_tard.csv").write_bytes(late)
+    out["utf8_invalide_tard.csv"] = tmp / "utf8_invalide_tard.csv"
+    write("booleens_nd.csv", ["Code;Ok;Valeur"]
+          + [f"{i};{'oui' if i % 2 else 'nd'};{i}" for i in range(100)])
+    write("series_nd.csv", ["Date de paiement;Montant"]
+          + [f"{45000 + i if i % 9 else 'nd'};{i}" for i in range(300)])
+    write("guillemets.csv", ["Code;Quote;Valeur"]
+          + [f'{i};"a ""b"" c";"{_fr(i * 3.3)}"' if i % 7 else f'{i};"x";"nd"'
+             for i in range(300)])
+    write("vides_nombreux.csv", ["Code;Valeur;Reste"]
+          + [f"{i};{'nd' if i % 3 == 0 else ('' if i % 3 == 1 else _fr(i))};z"
+             for i in range(3000)])
+    write("annees.csv", ["Libellé;2022;2023;2024"]
+          + [f"Poste {i};{'nd' if i % 5 == 0 else i};{i * 2};{'-' if i % 4 == 0 else i * 3}"
+             for i in range(200)] + ["Total;nd;100;-"])
+    write("multiligne.csv", ["Code;Texte;Valeur"]
+          + [f'{i};"ligne\nsuite";{i}' if i == 50 else f"{i};t;{'nd' if i % 5 == 0 else i}"
+             for i in range(200)])
+    write("espaces.csv", ["Code;Commune;Valeur"]
+          + [f"{i};{' Nord ' if i % 3 else 'Sud'};{i}" for i in range(300)])
+    write("espaces_uniques.csv", ["Libellé;Commune;Valeur"]
+          + [f"Objet n°{i}{' ' if i == 150 else ''};{'   ' if i == 7 else 'Nord'};{i}"
+             for i in range(300)])
+    # « ’ » (octet 0x92) sous l'en-tête : pas de lecture en Latin-1
+    write("apostrophe.csv", ["Libellé;Montant"]
+          + [f"L{'’' if i % 50 == 0 else ''}objet {i};{_fr(i)}" for i in range(300)],
+          enc="cp1252", nl="\r\n")
+    # enregistrement entier entre guillemets par un autre outil : redécoupé
+    write("enregistrement_entre_guillemets.csv", _rows(200, 11)[:120]
+          + ['"07001;Ville;01/01/2024;1 234,5;0,5;3;x";f']
+          + _rows(200, 11)[120:])
+    # grand fichier : le lecteur C lit par blocs, un texte tardif ne doit pas mélanger les types
+    write("texte_tardif_gros.csv", ["Commune;Montant;Taux;Nombre;Statut;Note;Autre;Fin"]
+          + [f"Ville{i % 5};{i} {i % 1000:03d},5;{i % 7},25;{i % 11};"
+             f"{'nd' if i % 97 == 3 else 'ok'};x;{i % 3};f" for i in range(40000)]
+          + ["VilleX;abc;nd;3;ok;x;1;f"])
+    write("icom.csv", ["dep;icom;inom"]
+          + [f"0{i % 9 + 1};{56 + i * 7 if i % 4 else 56};Commune {i}" for i in range(60)])
+    # octet non défini en Windows-1252 (0x81) : décodage complet avec remplacement
+    undefined = "\r\n".join(_rows(100, 9)).encode("cp1252") + b"\r\n07001;Ville\x81;" \
+        b"01/01/2024;1,5;0,5;3;x;y\r\n"
+    (tmp / "octet_indefini.csv").write_bytes(undefined)
+    out["octet_indefini.csv"] = tmp / "octet_indefini.csv"
+    return out
+
+
+@pytest.fixture(scope="module")
+def tricky(tmp_path_factory) -> dict[str, Path]:
+    return _files(tmp_path_factory.mktemp("rapide"))
+
+
+def _ordinary(path: Path, monkeypatch) -> pd.DataFrame:
+    with monkeypatch.context() as m:
+        m.setattr(kit._text, "_read_typed", lambda *a, **k: None)
+        return kit.load_table(path)
+
+
+def _same(fast: pd.DataFrame, slow: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(fast, slow)
+    a, b = dict(fast.attrs["source"]), dict(slow.attrs["source"])
+    assert a == b
+
+
+@pytest.mark.parametrize("name", [
+    "remplacements.csv", "remplacements_nets.csv", "cp1252_crlf.csv", "bom.csv", "parasites.csv",
+    "texte_tardif.csv",
+    "remplacements_tardifs.csv", "que_des_nd.csv", "nd_et_vides.csv", "totaux.csv",
+    "libelle_nd.csv", "virgule.csv", "tabulation.csv", "retour_chariot.csv", "mixte.csv",
+    "utf8_invalide_tard.csv", "booleens_nd.csv", "series_nd.csv", "guillemets.csv",
+    "vides_nombreux.csv", "annees.csv", "multiligne.csv", "espaces.csv", "apostrophe.csv",
+    "octet_indefini.csv", "enregistrement_entre_guillemets.csv", "icom.csv",
+    "espaces_uniques.csv", "texte_tardif_gros.csv"])
+def test_fast_path_matches_ordinary_path(tricky, name, monkeypatch):
+    _same(kit.load_table(tricky[name]), _ordinary(tricky[name], monkeypatch))
+
+
+@pytest.mark.parametrize("name,header_row", [("remplacements_nets.csv", 3), ("annees.csv", 1),
+                                             ("parasites.csv", 3)])
+def test_imposed_header_matches_ordinary_path(tricky, name, header_row, monkeypatch):
+    fast = kit.load_table(tricky[name], header_row=header_row)
+    with monkeypatch.context() as m:
+        m.setattr(kit._text, "_read_typed", lambda *a, **k: None)
+        slow = kit.load_table(tricky[name], header_row=header_row)
+    _same(fast, slow)
+
+
+def test_fast_path_is_taken_and_counts_placeholders(tricky):
+    path = tricky["remplacements_nets.csv"]
+    table = kit._text.read_text(path.read_bytes(), path)
+    assert table.typed_body is not None
+    assert table.placeholders  # « nd », « - », « secret »… lus comme manquants, retrouvés
+    df = kit.load_table(path)
+    src = df.attrs["source"]
+    assert src["types"]["Montant (€)"] == "nombre"
+    assert src["types"]["Nombre"] == "entier"
+    assert set(src["placeholders"]) == {"Montant (€)", "Taux", "Nombre"}
+    raw = pd.read_csv(path, sep=";", skiprows=2, dtype=str, keep_default_na=False)
+    expected = {col: int(raw[col].str.strip().str.lower().isin(kit._parse.PLACEHOLDERS).sum())
+                for col in ("Montant (€)", "Taux", "Nombre")}
+    assert src["placeholders"] == expected
+
+
+def test_placeholder_rows_keep_their_text(tricky):
+    """Ligne de total avec « nd » : écartée, texte cité avec « nd » ; « 2023 » seul sur une
+    ligne avec des « nd » n'est pas un séparateur."""
+    df = kit.load_table(tricky["annees.csv"])
+    dropped = df.attrs["source"]["dropped"]
+    assert dropped == [{"ligne": 202, "motif": "total", "texte": "Total | nd | 100 | -"}]
+    path = tricky["parasites.csv"]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    df = kit.load_table(path)
+    motifs = {d["ligne"]: d["motif"] for d in df.attrs["source"]["dropped"]}
+    year_nd = lines.index("2023;;;nd;nd;;;") + 1  # trois cellules : une ligne de données
+    assert year_nd in df.index and year_nd not in motifs
+    assert motifs[lines.index("Total;;;nd;123,5;;;") + 1] == "total"
+    assert motifs[lines.index("2024;;;;;;;") + 1] == "séparateur"
+
+
+def test_text_column_keeps_placeholder_text(tricky):
+    df = kit.load_table(tricky["texte_tardif.csv"])
+    assert df.attrs["source"]["types"]["Montant (€)"] == "texte"
+    assert (df["Montant (€)"].str.strip().str.lower() == "nd").any()
+    df = kit.load_table(tricky["que_des_nd.csv"])
+    assert df["Valeur"].eq("nd").all()
+
+
+def test_latin1_shortcut_only_without_c1_bytes(tricky):
+    df = kit.load_table(tricky["apostrophe.csv"])
+    assert df.attrs["source"]["encoding"] == "cp1252"
+    assert df["Libellé"].str.contains("’").sum() == 6
+    assert not kit._encoding.no_c1("a’b".encode("cp1252"), 0)
+    assert kit._encoding.no_c1("aéb".encode("cp1252"), 0)
+
+
+def test_quoted_record_is_split(tricky):
+    path = tricky["enregistrement_entre_guillemets.csv"]
+    line = path.read_text(encoding="utf-8").splitlines().index(
+        '"07001;Ville;01/01/2024;1 234,5;0,5;3;x";f') + 1
+    df = kit.load_table(path)
+    assert df.loc[line, "Code commune"] == "07001"
+    assert df.loc[line, "Montant (€)"] == 1234.5
+    assert df.loc[line, "Fin"] == "f"
+
+
+def test_icom_keeps_leading_zero(tricky):
+    df = kit.load_table(tricky["icom.csv"])
+    assert df.attrs["source"]["types"]["icom"] == "code"
+    assert df.loc[2, "icom"] == "056"
+
+
+def test_late_invalid_utf8_is_read_as_mixed(tricky):
+    df = kit.load_table(tricky["utf8_invalide_tard.csv"])
+    assert df.attrs["source"]["encoding"].startswith("mixte")
+    assert "Villeé" in set(df["Commune"])
+
+
+_UTF8_SEQ = re.compile(rb"[\xc3][\x80-\xbf]|\xc2[\xa0-\xbf]|\xe2\x80[\x90-\xbf]")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([0xC2, 0xC3, 0xE2, 0x80, 0x90, 0xA0, 0xBF, 0xC0, 0x9F, 0x41,
+                                 0xE9, 0x0A]) | st.integers(0, 255), max_size=300),
+       st.integers(0, 200))
+def test_utf8_sequence_search_matches_regex(values, repeat):
+    data = bytes([0xE2, 0x41] * repeat + values)  # beaucoup de « â » : recherche vectorisée
+    assert kit._encoding.has_utf8_seq(data) == bool(_UTF8_SEQ.search(data))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["sous", "SOUS", "Sous-", "total", "TOTAL", "Tôtal", "totaux",
+                                 "ensemble", "Moyenne", "moyennes", "cumul", "Somme", "général",
+                                 " ", "-", "_", "(", "1", "é", "œ", "Ｔｏｔａｌ", "€", "x"]),
+                min_size=1, max_size=4))
+def test_total_hint_keeps_every_total(parts):
+    """Le filtre rapide des lignes de total ne perd aucun libellé que les motifs reconnaissent."""
+    text = "".join(parts)
+    norm = kit._parse.normalize_label(text)
+    if (_junk._TOTAL.match(norm) or _junk._TOTAL_SURE.match(norm)
+            or norm in _junk._TOTAL_EXACT):
+        assert re.search(_junk._TOTAL_HINT, text)
+
+
+def _text_files() -> list[Path]:
+    files = sorted((ROOT / "data" / "samples").rglob("*.csv"))
+    files += sorted(REAL.glob("*.csv")) if REAL.is_dir() else []
+    return files
+
+
+def _detected(data: bytes, path: Path, detect) -> str:
+    try:
+        return detect(data, path)
+    except KitError as exc:
+        return type(exc).__name__
+
+
+@pytest.mark.parametrize("path", _text_files(), ids=lambda p: p.name)
+def test_detect_format_on_head_matches_full(path):
+    data = path.read_bytes()
+    assert _detect_format(data, path) == detect_format(data, path)
+
+
+def test_detect_format_on_head_matches_full_on_large_files(tricky, tmp_path):
+    """Gros fichiers (> 64 Ko) : texte, texte sous une extension de classeur, octets nuls."""
+    big = tricky["utf8_invalide_tard.csv"].read_bytes()
+    cases = {"gros.csv": big, "gros.txt": big, "gros.xlsx": big, "gros.pdf": big,
+             "nuls.csv": b"\x00" * 100 + big, "html.csv": b"<html>" + big}
+    for name, data in cases.items():
+        path = tmp_path / name
+        assert _detected(data, path, _detect_format) == _detected(data, path, detect_format)
+
+
+def test_detect_format_large_blank_head(tmp_path):
+    """Début d'un gros fichier fait d'espaces : détection sur tout le fichier."""
+    path = tmp_path / "espaces.csv"
+    path.write_bytes(b" " * 70_000 + b"a;b\n1;2\n")
+    assert _detect_format(path.read_bytes(), path) == "csv"
