@@ -227,11 +227,19 @@ def convert_column(col: pd.Series, label: str, field: dict | None = None,
 
 def _has_wordy_text(uniques: pd.Series) -> bool:
     """Au moins un texte sans aucun chiffre (hors valeurs de remplacement) parmi les 200
-    premières valeurs distinctes : la colonne ne peut être ni numérique ni de dates."""
-    uniq = pd.Series(uniques.iloc[:200].to_numpy(dtype=object), dtype=object)
-    text = uniq[uniq.map(lambda v: isinstance(v, str))].astype("str").str.strip()
-    text = text[~text.str.lower().isin(PLACEHOLDERS)]
-    return bool((~text.str.contains(r"\d")).any())
+    premières valeurs distinctes : la colonne ne peut être ni numérique ni de dates.
+
+    Boucle Python sur 200 valeurs au plus : plus rapide que six opérations pandas.
+    """
+    for value in uniques.iloc[:200].tolist():
+        if isinstance(value, str):
+            text = value.strip()
+            if text.lower() not in PLACEHOLDERS and not _DIGIT.search(text):
+                return True
+    return False
+
+
+_DIGIT = re.compile(r"\d")
 
 
 #: caractères possibles d'un nombre que `parse_numbers` sait lire (chiffres, espaces, signes,
