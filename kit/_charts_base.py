@@ -352,6 +352,9 @@ def plot_valid_rows(summary: pd.DataFrame, threshold: float = 90.0) -> go.Figure
     return add_source(fig, "fichiers des services, contrôlés avec le kit (données fictives)")
 
 
+_YEAR_COLUMNS = {"annee", "année", "exercice", "millesime", "millésime", "campagne"}
+
+
 def style_table(df: pd.DataFrame, precision: int = 1) -> Any:
     """Tableau mis en forme à la française pour un rapport (virgule décimale, espace des milliers).
 
@@ -368,8 +371,12 @@ def style_table(df: pd.DataFrame, precision: int = 1) -> Any:
         Tableau sans index, valeurs manquantes affichées « — ».
     """
     text_columns = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
+    # une année s'écrit « 2025 », jamais « 2 025 »
+    years = [c for c in df.columns if str(c).lower() in _YEAR_COLUMNS
+             and pd.api.types.is_integer_dtype(df[c])]
     return (
         df.style.format(precision=precision, decimal=",", thousands="\u202f", na_rep="—")
+        .format("{}", subset=years, na_rep="—")
         .hide(axis="index")
         .set_properties(subset=text_columns, **{"text-align": "left"})
         .set_table_styles([{"selector": "th", "props": _HEADER_CSS}])

@@ -36,6 +36,11 @@ class TestFrenchFormats:
         assert charts.KIT_TEMPLATE.layout.separators == ", "
 
 
+def test_style_table_years_without_thousands_separator() -> None:
+    html = charts.style_table(pd.DataFrame({"annee": [2025], "valeur": [1234.5]})).to_html()
+    assert ">2025<" in html and "2\u202f025" not in html and "1\u202f234,5" in html
+
+
 class TestSource:
     def test_source_and_date_under_plotly_chart(self) -> None:
         fig = charts.add_source(go.Figure(), "inventaires", dt.date(2026, 1, 15))
