@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kit._benchmark_common import fr_number
-from kit._charts_base import HIGHLIGHT, OTHERS, PALETTE, add_source
+from kit._charts_base import HIGHLIGHT, OTHERS, add_source
 from kit.errors import KitError
 
 __all__ = ["plot_comparison_table", "plot_peer_distribution", "plot_peer_ranking",

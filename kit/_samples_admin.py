@@ -340,8 +340,8 @@ def build_competences(dest: Path, reg: Registry) -> Path:
               *COMPETENCES]
     s.add(*header)
     s.bold_rows = [4]
-    notes = reg.describe(name, "Ressources humaines", "competences_agents", header_row=4,
-                         header_rows=1, donnees_personnelles=True, rows=36, feuille=sheet)
+    reg.describe(name, "Ressources humaines", "competences_agents", header_row=4,
+                 header_rows=1, donnees_personnelles=True, rows=36, feuille=sheet)
     used: set[tuple[str, str]] = set()
     for i in range(36):
         r = s.next_row

@@ -216,7 +216,8 @@ def _nearest(peers: pd.DataFrame, profile: dict, variables: Sequence[str], k: in
     table, matrix = table[complete], matrix[complete]
     target = np.array([float(values[v]) for v in variables])
     both = np.vstack([matrix.to_numpy(float), target])
-    mean, std = both.mean(axis=0), both.std(axis=0, ddof=1)
+    # centrer ne change pas les distances entre points : seul l'écart-type sert
+    std = both.std(axis=0, ddof=1)
     std[~(std > 0)] = 1.0
     distance = np.sqrt((((matrix.to_numpy(float) - target) / std) ** 2).sum(axis=1))
     table = table.assign(distance=distance).sort_values(["distance", "code"], kind="stable")

@@ -219,6 +219,7 @@ def compute_kpis(catalogue: pd.DataFrame, tables: dict[str, pd.DataFrame],
                                                 "source-non-chargee"]), "ligne"])
     found: list[Any] = [checks]
     frames, rows = [], []
+    gaps: dict[tuple[str, Any], list[pd.Period]] = {}
     for _, row in catalogue.iterrows():
         if row["ligne"] in skip or pd.isna(row["formule"]) or pd.isna(row["code"]):
             continue
@@ -240,7 +241,10 @@ def compute_kpis(catalogue: pd.DataFrame, tables: dict[str, pd.DataFrame],
                                  ligne=int(row["ligne"]), colonne="formule"))
         missing = set()
         for ident in _split(row["jeu_source"]):
-            missing |= set(_missing_months(tables[ident], row["colonne_date"]))
+            key = (ident, None if pd.isna(row["colonne_date"]) else row["colonne_date"])
+            if key not in gaps:  # plusieurs indicateurs lisent souvent le même jeu
+                gaps[key] = _missing_months(tables[ident], key[1])
+            missing |= set(gaps[key])
         values = _track(row, series, missing)
         if missing and frequency != "mensuelle":
             hit = values.loc[values["statut"] == "incomplet", "periode"].astype(str).tolist()

@@ -5,7 +5,6 @@ Clairval et un indicateur calculé sur un vrai fichier public."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 import re
 from pathlib import Path
