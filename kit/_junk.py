@@ -11,9 +11,11 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kit._layout import cell_kind, is_year, label_text
-from kit._parse import Distinct, normalize_label
+from kit._parse import Distinct, normalize_label, regex_mask
 
 _TOTAL = re.compile(
     r"^(sous_?totaux?|sous_total|totaux?|total_general|ensemble|moyenne|moyennes|cumul|somme)(_|$)"
@@ -50,19 +52,41 @@ def _spread(mask: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return np.append(mask, False)[codes]
 
 
+def _uniques(col: pd.Series, distinct: Distinct | None, key: object) -> pd.Series | None:
+    """Valeurs distinctes d'une colonne de texte (calculées une fois, elles servent ensuite au
+    typage) ; None pour une autre colonne ou sans `distinct`."""
+    if distinct is None or not isinstance(col.dtype, pd.StringDtype):
+        return None
+    return distinct.uniques(key, col)
+
+
+def _lower_in(uniq: pd.Series, values: list[str]) -> np.ndarray:
+    """`uniq.str.lower().isin(values)` (valeurs distinctes, sans NA), en pyarrow direct : sans
+    les frais fixes de l'accesseur `.str`, qui comptent sur un tableau de quelques lignes."""
+    arr = getattr(uniq.array, "_pa_array", None)
+    if arr is None:
+        return _as_mask(uniq.str.lower().isin(values))
+    return pc.is_in(pc.utf8_lower(arr), value_set=pa.array(values)).to_numpy(
+        zero_copy_only=False)
+
+
+def _total_hint(uniq: pd.Series) -> np.ndarray:
+    """`uniq.str.contains(_TOTAL_HINT)` (valeurs distinctes, sans NA)."""
+    return regex_mask(uniq, _TOTAL_HINT, "contains")
+
+
 def _header_hits(col: pd.Series, label: str, last: str, distinct: Distinct | None, key: object
                  ) -> np.ndarray:
     """Cellules égales au libellé de la colonne (ou à son sous-libellé)."""
     if col.dtype != object and not isinstance(col.dtype, pd.StringDtype) and not (
             _number_text(label) or _number_text(last)):
         return np.zeros(len(col), dtype=bool)  # une colonne de nombres ne répète pas un mot
-    uniq = distinct.peek(key, col) if distinct is not None else None
-    if uniq is not None and isinstance(col.dtype, pd.StringDtype):  # textes déjà nettoyés
-        same = _as_mask(uniq.str.lower().isin([label, last]))
-        if not same.any():
+    uniq = _uniques(col, distinct, key)
+    if uniq is not None:  # textes déjà nettoyés : valeurs distinctes
+        if not _lower_in(uniq, [label, last]).any():
             return np.zeros(len(col), dtype=bool)
         codes, uniq = distinct.get(key, col)
-        return _spread(_as_mask(uniq.str.lower().isin([label, last])), codes)
+        return _spread(_lower_in(uniq, [label, last]), codes)
     cells = col.astype("str").str.strip().str.lower()
     return _as_mask((cells == label) | (cells == last))
 
@@ -71,12 +95,12 @@ def _total_hits(col: pd.Series, counts: np.ndarray, typical: float,
                 distinct: Distinct | None, key: object) -> np.ndarray:
     """Lignes de total repérées dans la colonne `col` (« Total », « Sous-total Nord »…)."""
     hit = np.zeros(len(col), dtype=bool)
-    uniq = distinct.peek(key, col) if distinct is not None else None
-    if uniq is not None and isinstance(col.dtype, pd.StringDtype):
-        if not uniq.str.contains(_TOTAL_HINT, regex=True).any():
+    uniq = _uniques(col, distinct, key)
+    if uniq is not None:
+        if not _total_hint(uniq).any():
             return hit
         all_codes, uniq = distinct.get(key, col)
-        hint = _spread(_as_mask(uniq.str.contains(_TOTAL_HINT, regex=True)), all_codes)
+        hint = _spread(_total_hint(uniq), all_codes)
         pos = np.flatnonzero(hint)
     else:
         if col.dtype == object:

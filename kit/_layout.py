@@ -14,8 +14,8 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
-from kit._parse import Distinct
 
 SAMPLE_ROWS = 60
 
@@ -224,11 +224,10 @@ def column_letter(i: int) -> str:
     return s
 
 
-def strip_cells(body: pd.DataFrame, distinct: Distinct | None = None) -> pd.DataFrame:
+def strip_cells(body: pd.DataFrame) -> pd.DataFrame:
     """Enlève les espaces autour des textes et remplace les cellules vides par NA.
 
-    Avec `distinct`, une colonne de texte est vérifiée sur ses valeurs distinctes : déjà
-    propre, elle est gardée telle quelle (et ses valeurs distinctes servent ensuite).
+    Une colonne de texte (pyarrow) déjà propre est gardée telle quelle.
     """
     out = dict(body.items())
     short_text, changed = [], False  # petites colonnes de textes : nettoyées ensemble
@@ -248,16 +247,8 @@ def strip_cells(body: pd.DataFrame, distinct: Distinct | None = None) -> pd.Data
                 col = pd.Series(vals, index=body.index, dtype=object)
                 col = col.mask(col == "")
         elif isinstance(col.dtype, pd.StringDtype):
-            if distinct is not None:  # déjà propre : la colonne est gardée telle quelle
-                if Distinct.mostly_unique(col):  # le nettoyage ne fait que raccourcir
-                    length = col.str.strip().str.len()
-                    if length.sum() == col.str.len().sum() and not (length == 0).any():
-                        continue
-                else:
-                    uniq = distinct.uniques(c, col)
-                    stripped = uniq.str.strip().tolist()
-                    if stripped == uniq.tolist() and "" not in stripped:
-                        continue
+            if _already_clean(col):  # gardée telle quelle (et ses valeurs distinctes)
+                continue
             col = col.str.strip()
             col = col.mask(col == "")
         else:
@@ -266,6 +257,21 @@ def strip_cells(body: pd.DataFrame, distinct: Distinct | None = None) -> pd.Data
     if short_text:
         out.update(_strip_texts({c: out[c] for c in short_text}, body.index))
     return pd.DataFrame(out, index=body.index) if changed or short_text else body
+
+
+def _already_clean(col: pd.Series) -> bool:
+    """Colonne de texte (pyarrow) sans espace autour d'aucun texte ni texte vide : le
+    nettoyage ne la changerait pas. Mêmes espaces que `Series.str.strip` (utf8_trim_whitespace),
+    vérifiés en trois opérations pyarrow sur toute la colonne."""
+    arr = getattr(col.array, "_pa_array", None)
+    if arr is None:
+        return False
+    length = pc.binary_length(arr)
+    trimmed = pc.binary_length(pc.utf8_trim_whitespace(arr))
+    if pc.any(pc.not_equal(length, trimmed)).as_py():
+        return False
+    shortest = pc.min(trimmed).as_py()
+    return shortest is None or shortest > 0
 
 
 def strip_text_rows(rows: list[list[str]]) -> list[list]:

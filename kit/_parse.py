@@ -15,6 +15,8 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: Valeurs qui signifient « donnée manquante » dans une colonne numérique (comparées en minuscules).
 PLACEHOLDERS = frozenset(
@@ -104,13 +106,6 @@ class Distinct:
         hit = self._hit(key, col)
         return None if hit is None else hit[2]
 
-    @staticmethod
-    def mostly_unique(col: pd.Series) -> bool:
-        """Presque toutes les valeurs des 2 000 premières cellules diffèrent (identifiants,
-        libellés libres) : les valeurs distinctes n'y feraient rien gagner."""
-        head = col.iloc[:2000]
-        return len(head) >= 100 and len(head.unique()) > 0.9 * len(head)
-
     def keep_rows(self, keep: np.ndarray, body: pd.DataFrame) -> None:
         """Après le retrait de lignes (`body` = lignes gardées) : met à jour les colonnes déjà
         vues sans relire leurs textes."""
@@ -125,6 +120,21 @@ class Distinct:
             new[valid] = inner
             self._cache[key] = [self._data(body[key]), new,
                                 uniq.iloc[order].reset_index(drop=True)]
+
+
+def regex_mask(s: pd.Series, pattern: str, how: str = "fullmatch") -> np.ndarray:
+    """`s.str.fullmatch(pattern)` (ou `match`, `contains`) en tableau de booléens, NA → faux.
+
+    Sur une colonne de texte pyarrow, le motif (compatible RE2) va directement à pyarrow :
+    l'accesseur `.str` de pandas 3 réanalyse le motif à chaque appel pour savoir si RE2 le
+    comprend, ce qui coûte plus que le calcul lui-même sur quelques centaines de valeurs.
+    """
+    arr = getattr(s.array, "_pa_array", None)
+    if arr is None:
+        return getattr(s.str, how)(pattern).fillna(False).to_numpy(dtype=bool)
+    regex = {"fullmatch": f"^(?:{pattern})$", "match": f"^(?:{pattern})", "contains": pattern}
+    got = pc.match_substring_regex(arr, regex[how])
+    return pc.fill_null(got, False).to_numpy(zero_copy_only=False)
 
 
 def normalize_label(text: object) -> str:
@@ -308,14 +318,32 @@ def _dates_dmy(s: pd.Series, none: pd.Series) -> Parsed | None:
     """`parse_dates` d'une colonne de textes tous écrits jj/mm/aaaa (même résultat, en une
     seule conversion) ; None si la colonne contient autre chose."""
     text = s.dropna().str.strip()
-    if text.empty or not text.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}").all():
+    if text.empty or not regex_mask(text, r"\d{1,2}/\d{1,2}/\d{4}").all():
         return None
-    got = pd.to_datetime(text, format="%d/%m/%Y", errors="coerce")
-    if got.isna().any():
+    got = _dmy_days(text)
+    if got is None:
         return None
-    values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
-    values[text.index] = got.astype("datetime64[us]")
+    if len(text) == len(s):
+        values = pd.Series(got, index=s.index)
+    else:
+        values = pd.Series(pd.NaT, index=s.index, dtype="datetime64[us]")
+        values[text.index] = got
     return Parsed(values, none, none.copy())
+
+
+def _dmy_days(text: pd.Series) -> np.ndarray | None:
+    """Textes tous de la forme jj/mm/aaaa → dates (datetime64[us]), comme
+    `pd.to_datetime(format="%d/%m/%Y")` mais dix fois plus vite ; None si une date n'existe
+    pas (31/02/2024, mois 13, jour ou année 0)."""
+    parts = pc.list_flatten(pc.split_pattern(pa.array(text.array), "/"))
+    d, m, y = np.asarray(parts.cast(pa.int64())).reshape(-1, 3).T
+    if not ((m >= 1) & (m <= 12) & (d >= 1) & (y >= 1)).all():
+        return None
+    month = ((y - 1970) * 12 + m - 1).astype("datetime64[M]")
+    day = month.astype("datetime64[D]") + (d - 1)
+    if (day.astype("datetime64[M]") != month).any():  # 31/04, 29/02 d'une année non bissextile
+        return None
+    return day.astype("datetime64[us]")
 
 
 def parse_dates(s: pd.Series, serial: bool = True) -> Parsed:

@@ -123,7 +123,9 @@ def _read_typed(buf: bytes, enc: str, sep: str, sample: list[list[str]], ends: n
     except (pd.errors.ParserError, ValueError, csv.Error):
         return None
     header_width = max(_eff_width(r) for r in sample[start:start + n])
-    if len(body) + start + n != n_lines or wrapped(body, sep, header_width) or _mixed(body):
+    # une cellule ne contient le séparateur qu'entre guillemets : sans guillemet, rien à redécouper
+    if len(body) + start + n != n_lines or (b'"' in buf and wrapped(body, sep, header_width)) \
+            or _mixed(body):
         return None
     body.index = pd.RangeIndex(start + n + 1, n_lines + 1)
     found = _find_placeholders(body, buf, ends, numeric, start + n, kw)

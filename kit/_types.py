@@ -24,6 +24,7 @@ from kit._parse import (
     parse_dates,
     parse_integers,
     parse_numbers,
+    regex_mask,
 )
 
 # (motif sur le libellé normalisé, largeur du code : les zéros de tête sont rétablis)
@@ -98,7 +99,7 @@ def _usual_width(text: pd.Series) -> int | None:
 def _fix_codes(text: pd.Series, width: int | None, distinct: _Distinct) -> pd.Series:
     """`_to_code_text` sur les valeurs distinctes d'une colonne de texte (même résultat)."""
     uniq = distinct.uniques().astype("str")
-    digits = _as_bool(uniq.str.fullmatch(r"\d+"))
+    digits = regex_mask(uniq, r"\d+")
     if not width:  # `_usual_width`, chaque valeur distincte pesant son nombre de cellules
         codes, uniq = distinct.get()
         uniq = uniq.astype("str")
@@ -138,7 +139,7 @@ def _has_leading_zero_codes(col: pd.Series, uniques: pd.Series) -> bool:
         text = text[text.map(type) == str]
     if text.empty:
         return False
-    return bool(text.astype("str").str.match(r"^0\d+$").any())
+    return bool(regex_mask(text.astype("str"), r"0\d+").any())
 
 
 def _kind(col: pd.Series) -> str:
@@ -186,7 +187,7 @@ def convert_column(col: pd.Series, label: str, field: dict | None = None,
             if is_code or width or native_num or ftype == "string":
                 return _to_code_text(col, width), "code" if (is_code or width) else "texte", 0
     distinct = _Distinct(col, distinct, key)
-    if col.isna().all():
+    if _all_missing(col):
         return _to_text(col), "texte", 0
     if field is None and is_code:
         return _to_code_text(col, width, distinct), "code", 0
@@ -194,10 +195,10 @@ def convert_column(col: pd.Series, label: str, field: dict | None = None,
     named_date = "date" in normalize_label(label) or ftype in ("date", "datetime")
     if ftype is None:
         if kind in ("floating", "integer", "mixed-integer-float"):
-            serials = col.dropna()
-            if named_date and serials.between(SERIAL_MIN, SERIAL_MAX).all():
+            if named_date and col.dropna().between(SERIAL_MIN, SERIAL_MAX).all():
                 return parse_dates(col).values, "date", 0  # numéros de série Excel
-            return _numeric(col if _plain_int(col) else col.astype("float64"))
+            return _numeric(col if _plain_int(col) or col.dtype == np.float64 else
+                            col.astype("float64"))
         if kind in ("datetime", "datetime64", "date"):
             return parse_dates(col).values, "date", 0
         if kind == "boolean":
@@ -285,6 +286,17 @@ def _attempt(parser, distinct: _Distinct, **kw) -> Parsed | None:
                   pd.Series(placeholder, index=col.index))
 
 
+def _all_missing(col: pd.Series) -> bool:
+    """`col.isna().all()`, sans masque pour les entiers et les textes pyarrow."""
+    if _plain_int(col) or pd.api.types.is_bool_dtype(col.dtype) and isinstance(
+            col.dtype, np.dtype):
+        return len(col) == 0
+    arr = getattr(col.array, "_pa_array", None)
+    if arr is not None:
+        return arr.null_count == len(arr)
+    return bool(col.isna().all())
+
+
 def _plain_int(col: pd.Series) -> bool:
     return isinstance(col.dtype, np.dtype) and col.dtype.kind in "iu"
 
@@ -298,7 +310,7 @@ def _numeric(values: pd.Series) -> tuple[pd.Series, str, int]:
     finite = num[~np.isnan(num)]
     if len(finite) and (finite == np.floor(finite)).all() and np.abs(finite).max() < 2**53:
         return values.round().astype("Int64"), "entier", 0
-    return values.astype("float64"), "nombre", 0
+    return (values if values.dtype == np.float64 else values.astype("float64")), "nombre", 0
 
 
 def _boolean_candidate(uniques: pd.Series, strict: bool) -> bool:

@@ -272,7 +272,7 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         labels = _layout.header_labels(raw.values[: start + n].tolist(), start, n, merged)
         labels += [""] * (raw.shape[1] - len(labels))
         body = raw.iloc[start + n:] if typed_body is None else \
-            _layout.strip_cells(typed_body, distinct)
+            _layout.strip_cells(typed_body)
     motif, present = _junk.junk_codes(body, labels, hidden, distinct)
     dropped = [{"ligne": int(body.index[p]), "motif": _junk.REASONS[motif[p]],
                 "texte": _row_text(body.iloc[p], hidden)}
