@@ -19,6 +19,7 @@ from kit._parse import (
     SERIAL_MAX,
     SERIAL_MIN,
     Parsed,
+    could_be_date,
     normalize_label,
     parse_booleans,
     parse_dates,
@@ -254,7 +255,22 @@ def _surely_not_numbers(values: pd.Series) -> bool:
     for v in values.tolist():
         if isinstance(v, str):
             v = v.strip()
-            if v and v.lower() not in PLACEHOLDERS and not _NUMBER_CHARS.fullmatch(v):
+            if v and v.lower() not in PLACEHOLDERS and (
+                    not _NUMBER_CHARS.fullmatch(v) or _NOT_A_NUMBER.search(v)):
+                return True
+    return False
+
+
+#: un nombre ne contient jamais un chiffre suivi de « / » ou « - » puis d'un chiffre
+_NOT_A_NUMBER = re.compile(r"\d[/\-]\d")
+
+
+def _surely_not_dates(values: pd.Series) -> bool:
+    """Une des valeurs (texte) ne peut pas être une date, quelle que soit l'écriture."""
+    for v in values.tolist():
+        if isinstance(v, str):
+            v = v.strip()
+            if v and v.lower() not in PLACEHOLDERS and not could_be_date(v):
                 return True
     return False
 
@@ -269,11 +285,12 @@ def _attempt(parser, distinct: _Distinct, **kw) -> Parsed | None:
     codes, uniq = distinct.get()
     col = distinct.col
     if parser is parse_dates:
-        if len(uniq) > 2000 and parser(uniq.iloc[:20], **kw).invalid.any():
+        if _surely_not_dates(uniq.iloc[:100]) or (
+                len(uniq) > 2000 and parser(uniq.iloc[:20], **kw).invalid.any()):
             return None
-    elif len(uniq) > 200 and (
-            (parser in (parse_numbers, parse_integers) and _surely_not_numbers(uniq.iloc[:100]))
-            or parser(uniq.iloc[:100], **kw).invalid.any()):
+    elif parser in (parse_numbers, parse_integers) and _surely_not_numbers(uniq.iloc[:100]):
+        return None  # « 35 000 à 49 999 habitants » : écarté sans analyse
+    elif len(uniq) > 200 and parser(uniq.iloc[:100], **kw).invalid.any():
         return None
     res = parser(uniq, **kw)
     if res.invalid.any():

@@ -22,6 +22,7 @@ import kit
 import kit._encoding
 import kit._parse
 import kit._text
+import kit._types
 from kit import _junk
 from kit._safety import detect_format
 from kit.errors import KitError
@@ -287,6 +288,42 @@ def test_total_hint_keeps_every_total(parts):
     if (_junk._TOTAL.match(norm) or _junk._TOTAL_SURE.match(norm)
             or norm in _junk._TOTAL_EXACT):
         assert re.search(_junk._TOTAL_HINT, text)
+        # même motif confié à pyarrow (RE2) par `regex_mask`
+        assert kit._parse.regex_mask(pd.Series([text], dtype="str"), _junk._TOTAL_HINT,
+                                     "contains")[0]
+
+
+_PIECES = ["15", "03", "2024", "1", "12", "31", "99", "2026", "/", "-", ".", ":", " ", "T", "Z",
+           "mars", "janv.", "1er", "lundi", "déc", "août", "x", "habitants", "à", "€", "%", ",",
+           "+", "e", "20240315", "1999", "0", "\u00a0", "²", "(", ")", "10:30", "١٥", "h"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=6).map("".join),
+                min_size=1, max_size=40))
+def test_quick_rejections_never_refuse_a_readable_value(values):
+    """Les refus rapides (« ne peut pas être une date / un nombre ») ne refusent jamais une
+    valeur que les analyseurs complets savent lire."""
+    col = pd.Series(values, dtype="str")
+    dates, numbers = kit._parse.parse_dates(col), kit._parse.parse_numbers(col)
+    for i, value in enumerate(values):
+        text = value.strip()
+        if not text or text.lower() in kit._parse.PLACEHOLDERS:
+            continue
+        if pd.notna(dates.values.iloc[i]):
+            assert kit._parse.could_be_date(text), value
+        if pd.notna(numbers.values.iloc[i]):
+            assert not kit._types._surely_not_numbers(pd.Series([value], dtype="str")), value
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("15/03/2024", True), ("2024-03-15", True), ("3 mars 2026", True), ("20240315", True),
+    ("2024 03 15", True), ("lundi 20240315", True), ("35 000 à 49 999 habitants", False),
+    ("12,5", False), ("Nord", False)])
+def test_could_be_date(text, expected):
+    assert kit._parse.could_be_date(text) is expected
+    if expected:  # ce que la condition laisse passer ici est bien lu comme une date
+        assert kit._parse.parse_dates(pd.Series([text], dtype="str")).values.notna().all()
 
 
 def _text_files() -> list[Path]:
@@ -323,3 +360,18 @@ def test_detect_format_large_blank_head(tmp_path):
     path = tmp_path / "espaces.csv"
     path.write_bytes(b" " * 70_000 + b"a;b\n1;2\n")
     assert _detect_format(path.read_bytes(), path) == "csv"
+
+
+@pytest.mark.parametrize("values,expected,invalid", [
+    (["2024-02-29", " 2023-12-31 ", None], ["2024-02-29", "2023-12-31", None], [False] * 3),
+    (["2024-02-29", "2023-02-29"], ["2024-02-29", None], [False, True]),
+    (["29/02/2024", "9/4/0999", None], ["2024-02-29", "0999-04-09", None], [False] * 3),
+    (["31/04/2024", "01/01/2024"], [None, "2024-01-01"], [True, False]),
+])
+def test_simple_dates_shortcut(values, expected, invalid):
+    """jj/mm/aaaa et aaaa-mm-jj sont convertis sans `to_datetime` ; une date qui n'existe pas
+    renvoie à l'analyse complète, qui la signale."""
+    got = kit._parse.parse_dates(pd.Series(values, dtype="str"))
+    text = [None if pd.isna(v) else v.date().isoformat() for v in got.values]
+    assert text == expected
+    assert got.invalid.tolist() == invalid
