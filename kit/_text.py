@@ -144,10 +144,17 @@ def _find_placeholders(body: pd.DataFrame, buf: bytes, ends: np.ndarray, cols: l
     qui n'a que des valeurs de remplacement) retrouve son texte brut, comme si elle avait été
     lue sans elles.
     """
-    cols = [c for c in cols if body[c].hasnans]
-    if not cols:
+    masks = {}
+    for c in cols:  # des entiers n'ont aucune valeur manquante
+        col = body[c]
+        if col.dtype.kind not in "iub":
+            mask = np.isnan(col.to_numpy()) if col.dtype.kind == "f" else col.isna().to_numpy()
+            if mask.any():
+                masks[c] = mask
+    if not masks:
         return {}
-    missing = body[cols].isna().to_numpy()
+    cols = list(masks)
+    missing = np.column_stack(list(masks.values()))
     pos = np.flatnonzero(missing.any(axis=1))
     starts = np.concatenate(([0], ends))[first + pos].tolist()
     stops = np.append(ends, len(buf))[first + pos].tolist()
