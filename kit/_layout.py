@@ -236,16 +236,9 @@ def strip_cells(body: pd.DataFrame) -> pd.DataFrame:
             if len(col) <= 5000 and all(type(v) is str for v in col.tolist()):
                 short_text.append(c)
                 continue
-            col = col.mask(col == "")
-            kind = pd.api.types.infer_dtype(col, skipna=True)
-            if kind == "string":
-                col = col.astype("str").str.strip()
-                col = col.mask(col == "")
-            elif kind not in ("floating", "integer", "mixed-integer-float", "empty", "datetime",
-                              "date", "boolean"):
-                vals = [v.strip() if type(v) is str else v for v in col.tolist()]
-                col = pd.Series(vals, index=body.index, dtype=object)
-                col = col.mask(col == "")
+            col = _strip_object(col)
+            if col is None:  # aucun texte : rien à nettoyer
+                continue
         elif isinstance(col.dtype, pd.StringDtype):
             if _already_clean(col):  # gardée telle quelle (et ses valeurs distinctes)
                 continue
@@ -257,6 +250,26 @@ def strip_cells(body: pd.DataFrame) -> pd.DataFrame:
     if short_text:
         out.update(_strip_texts({c: out[c] for c in short_text}, body.index))
     return pd.DataFrame(out, index=body.index) if changed or short_text else body
+
+
+def _strip_object(col: pd.Series) -> pd.Series | None:
+    """Colonne de cellules brutes (objets) nettoyée : textes sans espaces autour, textes vides
+    → NA ; type « str » si tout ce qui n'est pas vide est du texte. None si la colonne ne
+    contient aucun texte (elle reste telle quelle)."""
+    kind = pd.api.types.infer_dtype(col, skipna=True)  # textes vides compris
+    if kind in ("floating", "integer", "mixed-integer-float", "empty", "datetime", "date",
+                "boolean"):
+        return None
+    if kind == "string":
+        text = col.astype("str").str.strip()
+        text = text.mask(text == "")
+        if text.notna().any():
+            return text
+        empty = col == ""  # rien que des espaces : colonne de textes vide ; rien que des
+        return text if not (empty | col.isna()).all() else col.mask(empty)  # « » : objets
+    nan = np.nan
+    vals = [(v.strip() or nan) if type(v) is str else v for v in col.tolist()]
+    return pd.Series(vals, index=col.index, dtype=object)
 
 
 def _already_clean(col: pd.Series) -> bool:

@@ -269,7 +269,7 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         logger.warning("Aucune ligne d'en-tête reconnue dans %s : colonnes nommées par lettre.",
                        where)
     else:
-        labels = _layout.header_labels(raw.values[: start + n].tolist(), start, n, merged)
+        labels = _layout.header_labels(raw.iloc[: start + n].values.tolist(), start, n, merged)
         labels += [""] * (raw.shape[1] - len(labels))
         body = raw.iloc[start + n:] if typed_body is None else \
             _layout.strip_cells(typed_body)
@@ -394,7 +394,7 @@ def list_tables(path: str | Path) -> pd.DataFrame:
             content = "tableau de données"
         preview = ""
         if start is not None:
-            labels = _layout.header_labels(raw.values[: start + n].tolist(), start, n, merged)
+            labels = _layout.header_labels(raw.iloc[: start + n].values.tolist(), start, n, merged)
             preview = ", ".join([lab for lab in labels if lab][:6])
         out.append({"feuille": name, "numero": number, "lignes": rows_used,
                     "colonnes": cols_used,
