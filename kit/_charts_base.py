@@ -368,15 +368,18 @@ def style_table(df: pd.DataFrame, precision: int = 1) -> Any:
     Returns
     -------
     pandas.io.formats.style.Styler
-        Tableau sans index, valeurs manquantes affichées « — ».
+        Tableau sans index, valeurs manquantes affichées « — », vrai / faux affichés
+        « oui » / « non ».
     """
     text_columns = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
     # une année s'écrit « 2025 », jamais « 2 025 »
     years = [c for c in df.columns if str(c).lower() in _YEAR_COLUMNS
              and pd.api.types.is_integer_dtype(df[c])]
+    flags = [c for c in df.columns if pd.api.types.is_bool_dtype(df[c])]
     return (
         df.style.format(precision=precision, decimal=",", thousands="\u202f", na_rep="—")
         .format("{}", subset=years, na_rep="—")
+        .format(lambda v: "—" if pd.isna(v) else ("oui" if v else "non"), subset=flags)
         .hide(axis="index")
         .set_properties(subset=text_columns, **{"text-align": "left"})
         .set_table_styles([{"selector": "th", "props": _HEADER_CSS}])

@@ -9,7 +9,7 @@
   l'écrire en PNG et SVG.
 
 Les graphiques de chaque étape sont rangés dans des modules privés (`kit._charts_diagnostic`,
-`kit._charts_kpi`, `kit._charts_benchmark`) et réexportés ici : ``from kit import charts`` suffit.
+`kit._charts_priorisation`, `kit._charts_kpi`, `kit._charts_benchmark`) et réexportés ici : ``from kit import charts`` suffit.
 """
 
 from __future__ import annotations
@@ -22,5 +22,7 @@ from kit._charts_diagnostic import *  # noqa: F401,F403
 from kit._charts_diagnostic import __all__ as _diagnostic_all
 from kit._charts_kpi import *  # noqa: F401,F403
 from kit._charts_kpi import __all__ as _kpi_all
+from kit._charts_priorisation import *  # noqa: F401,F403
+from kit._charts_priorisation import __all__ as _priorisation_all
 
-__all__ = [*_base_all, *_benchmark_all, *_diagnostic_all, *_kpi_all]
+__all__ = [*_base_all, *_benchmark_all, *_diagnostic_all, *_kpi_all, *_priorisation_all]

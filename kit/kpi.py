@@ -23,7 +23,7 @@ import pandas as pd
 
 from kit._collect import load_many, problem, problems_frame
 from kit._kpi_tracking import STATUSES, period_status, trajectory, update_overdue
-from kit.errors import ConfigError
+from kit.workspace import section_paths
 from kit.formulas import FormulaError, compute_indicator
 
 __all__ = ["FREQUENCIES", "STATUSES", "Kpis", "check_catalogue", "compute_kpis",
@@ -318,23 +318,17 @@ def run_kpis(config: dict[str, Any]) -> Kpis:
     du suivi, pour les retards de mise à jour), ``inventaires`` (facultatif : dossier des
     inventaires de l'étape 1, pour vérifier que chaque jeu source y figure).
     """
-    section = config.get("indicateurs")
-    if not isinstance(section, dict) or not section.get("catalogue"):
-        raise ConfigError("La configuration n'a pas de section « indicateurs » avec la clé "
-                          "« catalogue » (fichier du catalogue des indicateurs). Voir "
-                          "data/samples/collectivite.yaml.")
-    where = Path(config.get("_dossier", "."))
-    path = where / str(section["catalogue"])
-    if not path.exists():
-        raise ConfigError(f"Catalogue des indicateurs introuvable : {path}. Corrigez "
-                          "« indicateurs.catalogue » (chemin relatif à la configuration).")
+    section, paths = section_paths(
+        config, "indicateurs", {"catalogue": "fichier du catalogue des indicateurs"},
+        ("inventaires",))
+    path = paths["catalogue"]
     catalogue, cat_problems = load_catalogue(path)
     tables, src_problems = load_sources(config.get("fichiers", []))
     inventory_ids = None
-    if section.get("inventaires"):
+    if "inventaires" in paths:
         from kit._diagnostic_inventory import load_inventories
 
-        inventory, _ = load_inventories(where / str(section["inventaires"]))
+        inventory, _ = load_inventories(paths["inventaires"])
         inventory_ids = set(inventory["identifiant"].dropna().astype(str))
     variables = dict(section.get("variables") or {})
     variables.setdefault("population", config.get("population"))

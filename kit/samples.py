@@ -33,6 +33,7 @@ from kit._samples_admin import (
 from kit._samples_benchmark import write_benchmark_samples
 from kit._samples_diagnostic import DIAGNOSTIC_DATE, build_diagnostic
 from kit._samples_io import Registry, save_workbook
+from kit._samples_priorisation import PRIORISATION_WEIGHTS, build_priorisation
 from kit._samples_kpi import (
     CATALOGUE_TRAPS, KPI_VARIABLES, build_catalogue, build_eclairage_conso, build_interventions,
 )
@@ -136,6 +137,12 @@ def _collectivite(reg: Registry) -> dict:
             "pairs": "diagnostic/maturite_pairs",
             "competences": "rh/competences_agents.xlsx",
         },
+        "priorisation": {
+            "cas_usage": "priorisation/cas_usage.xlsx",
+            "groupe_travail": "priorisation/groupe_travail.xlsx",
+            "inventaires": "diagnostic/inventaires",
+            "poids": PRIORISATION_WEIGHTS,
+        },
         "indicateurs": {
             "date": DIAGNOSTIC_DATE.isoformat(),
             "catalogue": "indicateurs/catalogue_indicateurs.xlsx",
@@ -145,7 +152,7 @@ def _collectivite(reg: Registry) -> dict:
     }
 
 
-def _pieges(reg: Registry, diagnostic: dict) -> dict:
+def _pieges(reg: Registry, diagnostic: dict, priorisation: dict) -> dict:
     indicators = {"catalogue": [{"controle": c, "code": k} for c, k in CATALOGUE_TRAPS],
                   "lignes_en_double": reg.files[
                       "eclairage/consommations_eclairage_2023_2025.csv"]["lignes_en_double"]}
@@ -162,6 +169,7 @@ def _pieges(reg: Registry, diagnostic: dict) -> dict:
             "fichiers": reg.files,
         },
         "diagnostic": diagnostic,
+        "priorisation": priorisation,
         "indicateurs": indicators,
     }
 
@@ -185,6 +193,8 @@ def generate_samples(dest: Path) -> list[Path]:
     paths = [build(dest, reg) for build in _BUILDERS]
     diagnostic_paths, diagnostic_traps = build_diagnostic(dest)
     paths += diagnostic_paths
+    priorisation_paths, priorisation_traps = build_priorisation(dest)
+    paths += priorisation_paths
     paths.append(build_catalogue(dest))
     paths += write_benchmark_samples(dest)
     yaml_path = dest / "collectivite.yaml"
@@ -194,7 +204,7 @@ def generate_samples(dest: Path) -> list[Path]:
                     width=99),
         encoding="utf-8")
     traps_path = dest / "pieges.json"
-    traps = _pieges(reg, diagnostic_traps)
+    traps = _pieges(reg, diagnostic_traps, priorisation_traps)
     traps_path.write_text(json.dumps(traps, ensure_ascii=False, indent=1) + "\n",
                           encoding="utf-8")
     logger.info("%d fichiers d'exemple écrits dans %s", len(paths) + 2, dest)

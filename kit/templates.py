@@ -1,6 +1,6 @@
 """Modèles Excel du diagnostic, générés à partir des schémas Table Schema du kit.
 
-Quatre modèles sont livrés dans ``templates/`` (jamais modifiés à la main, régénérés par
+Les modèles sont livrés dans ``templates/`` (jamais modifiés à la main, régénérés par
 ``python -m kit.templates``) : l'inventaire des données, le registre des traitements (RGPD), le
 questionnaire de maturité et la cartographie des compétences. Chaque modèle a une feuille de
 données en premier (lue par ``kit.load_table`` sans préciser de feuille), des listes déroulantes
@@ -58,6 +58,8 @@ TEMPLATES: dict[str, str] = {
     "questionnaire_maturite": "questionnaire_maturite",
     "cartographie_competences": "competences_agents",
     "catalogue_indicateurs": "catalogue_indicateurs",
+    "cas_usage": "cas_usage",
+    "groupe_travail": "groupe_travail",
 }
 
 

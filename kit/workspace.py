@@ -25,7 +25,7 @@ from kit.errors import ConfigError, KitError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["PROJECT_ROOT", "SUMMARY_COLUMNS", "load_all", "load_config"]
+__all__ = ["PROJECT_ROOT", "SUMMARY_COLUMNS", "load_all", "load_config", "section_paths"]
 
 #: Racine du projet (dossier qui contient le paquet `kit`).
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -127,6 +127,41 @@ def load_config(path: str | Path) -> dict[str, Any]:
             path,
         )
     return {**config, "fichiers": checked, "_dossier": str(path.parent)}
+
+
+def section_paths(config: dict[str, Any], name: str, required: dict[str, str],
+                  optional: tuple[str, ...] = ()) -> tuple[dict[str, Any], dict[str, Path]]:
+    """Section `name` de la configuration et chemins de ses fichiers, vérifiés.
+
+    Parameters
+    ----------
+    config
+        Configuration lue par `load_config` (les chemins sont relatifs à son dossier).
+    name
+        Nom de la section (« indicateurs », « priorisation »…).
+    required
+        Clés obligatoires → ce qu'elles désignent (pour le message d'erreur).
+    optional
+        Clés facultatives qui désignent aussi un fichier ou un dossier.
+
+    Raises
+    ------
+    ConfigError
+        Section ou clé obligatoire absente, fichier ou dossier introuvable.
+    """
+    section = config.get(name)
+    missing = [k for k in required if not (isinstance(section, dict) and section.get(k))]
+    if missing:
+        keys = " et ".join(f"la clé « {k} » ({required[k]})" for k in missing)
+        raise ConfigError(f"La configuration n'a pas de section « {name} » avec {keys}. Voir "
+                          "data/samples/collectivite.yaml.")
+    where = Path(config.get("_dossier", "."))
+    paths = {k: where / str(section[k]) for k in (*required, *optional) if section.get(k)}
+    for key, path in paths.items():
+        if not path.exists():
+            raise ConfigError(f"Fichier ou dossier introuvable pour « {name}.{key} » : {path}. "
+                              "Corrigez le chemin (relatif au fichier de configuration).")
+    return section, paths
 
 
 def load_all(

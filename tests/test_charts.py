@@ -108,3 +108,11 @@ class TestSave:
         png, svg = charts.save(fig, tmp_path / "barres.png")
         assert png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 5000
         assert "Essai" in svg.read_text(encoding="utf-8")
+
+
+def test_style_table_booleans_in_french() -> None:
+    html = charts.style_table(pd.DataFrame({"cas": ["a", "b", "c"],
+                                            "accessible": pd.array([True, False, None],
+                                                                   dtype="boolean")})).to_html()
+    assert ">oui<" in html and ">non<" in html and ">—<" in html
+    assert "True" not in html and "False" not in html
