@@ -16,7 +16,7 @@ import pandas as pd
 from kit import _parse
 from kit._validation_types import as_text
 
-__all__ = ["Profile", "detect_personal_data", "profile"]
+__all__ = ["Profile", "detect_personal_data", "personal_fragments", "profile"]
 
 #: Part minimale des valeurs (non vides) qui doivent ressembler à une donnée personnelle.
 PERSONAL_SHARE = 0.3
@@ -88,6 +88,19 @@ def detect_personal_data(s: pd.Series, name: object = None) -> str | None:
         if hits.mean() >= PERSONAL_SHARE:
             return kind
     return None
+
+
+def personal_fragments(s: pd.Series) -> int:
+    """Nombre de cellules de texte qui contiennent un e-mail, un numéro de téléphone, un NIR ou
+    un IBAN, même au milieu d'un texte libre (« rappeler au 06 12 34 56 78 »).
+
+    Examples
+    --------
+    >>> personal_fragments(pd.Series(["ok", "écrire à a.b@exemple.fr", None, 3]))
+    1
+    """
+    text = s[s.map(lambda v: isinstance(v, str))].astype("str")
+    return int(text.str.contains(_LEAK.pattern, case=False, regex=True).sum()) if len(text) else 0
 
 
 def _iban_ok(text: str) -> bool:

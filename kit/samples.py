@@ -143,6 +143,12 @@ def _collectivite(reg: Registry) -> dict:
             "inventaires": "diagnostic/inventaires",
             "poids": PRIORISATION_WEIGHTS,
         },
+        "benchmark": {
+            "indicateurs": "benchmark/indicateurs_pairs.csv",
+            "definitions": "benchmark/indicateurs_definitions.csv",
+            "strates": "dgf",
+            "par_habitant": ["encours_dette"],
+        },
         "indicateurs": {
             "date": DIAGNOSTIC_DATE.isoformat(),
             "catalogue": "indicateurs/catalogue_indicateurs.xlsx",

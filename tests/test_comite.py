@@ -1,0 +1,138 @@
+"""Étape 5 — comité de pilotage : chiffres clés, décisions proposées, publication open data
+sans donnée personnelle."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+from kit import comite, workspace
+from kit.errors import KitError
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "data" / "samples" / "collectivite.yaml"
+PIEGES = ROOT / "data" / "samples" / "pieges.json"
+
+
+@pytest.fixture(scope="module")
+def point(tmp_path_factory):
+    if not CONFIG.is_file():
+        pytest.skip(f"{CONFIG} absent : générez d'abord les fichiers d'exemple")
+    return comite.run_committee(workspace.load_config(CONFIG),
+                                tmp_path_factory.mktemp("comite"))
+
+
+def _personal() -> list[str]:
+    return [str(v) for v in json.loads(PIEGES.read_text(encoding="utf-8"))["donnees_personnelles"]]
+
+
+class TestSample:
+    def test_key_figures_match_each_step(self, point):
+        figures = point.figures.set_index("sujet")
+        overall = point.diag.levels[(point.diag.levels["campagne"] == "2025")
+                                    & (point.diag.levels["axe"] == "Ensemble")].iloc[0]
+        assert figures.loc["Maturité des données", "valeur"] == \
+            f"{overall['score']:.1f}".replace(".", ",") + " sur 5"
+        summary = point.kpis.summary
+        late = summary["statut"].isin(["en retard", "alerte"]).sum()
+        assert figures.loc["Indicateurs suivis", "valeur"] == str(len(summary))
+        assert f"{late} en retard ou en alerte" in figures.loc["Indicateurs suivis", "lecture"]
+        assert figures.loc["Projet de données retenu", "valeur"] == point.prio.choice == "CU-01"
+        usable = point.positions[point.positions["alerte"] == ""]
+        better = int((usable["percentile_favorable"] > 50).sum())
+        assert figures.loc["Comparaison avec les pairs", "valeur"] == f"{better} sur {len(usable)}"
+
+    def test_decisions_cover_every_finding_once(self, point):
+        dec = point.decisions
+        assert dec["priorité"].is_monotonic_increasing
+        urgent = dec[dec["priorité"] == 1]["décision"]
+        assert urgent.str.contains("RH-FORMATIONS").any() and urgent.str.contains("RT-009").any()
+        inv = point.diag.inventory
+        held = inv[(inv["detenteur"] == "Délégataire (DSP)")
+                   & (inv["clauses_donnees_dsp"] != "oui")]["identifiant"]
+        dsp = dec[dec["sujet"].str.startswith("Délégation")]["décision"]
+        assert len(dsp) == 1 and all(i in dsp.iloc[0] for i in held)
+        late = point.kpis.summary.query("statut == 'en retard'")["code"]
+        text = " ".join(dec["décision"])
+        assert all(text.count(f"{code} (") == 1 for code in late)  # une fois chacun
+        assert dec["décision"].str.contains("CUL-02 .*Désigner un pilote").any()
+        assert "Société civile (à confirmer)" in text  # groupe du projet retenu
+        # « véhicules électriques » : moins de 5 pairs, pas de décision sur une comparaison
+        # peu fiable
+        assert not dec["sujet"].str.contains("véhicules").any()
+
+    def test_summary_names_urgent_count(self, point):
+        text = comite.write_summary(point)
+        n = int((point.decisions["priorité"] == 1).sum())
+        assert f"dont {n} urgentes" in text and "15 janvier 2026" in text
+
+    def test_open_data_files_without_personal_data(self, point, tmp_path):
+        paths = comite.export_open_data(point, tmp_path)
+        names = {p.name for p in paths}
+        assert names == {"indicateurs_suivi.csv", "indicateurs_valeurs.csv", "maturite.csv",
+                         "comparaison_pairs.csv", "metadonnees.json"}
+        personal = _personal()
+        for path in paths:
+            text = path.read_text(encoding="utf-8")
+            assert [v for v in personal if v in text] == [], path.name
+        values = pd.read_csv(tmp_path / "indicateurs_valeurs.csv")
+        assert len(values) == len(point.kpis.values)
+        assert values["fin"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+        published = comite.published_files(paths).set_index("fichier")
+        assert published.loc["maturite.csv", "lignes"] == 24
+        assert published["licence"].str.contains("Licence Ouverte").all()
+
+
+class TestCheckOpen:
+    def test_personal_column_name_is_refused(self):
+        df = pd.DataFrame({"code": ["A"], "Courriel": ["x"]})
+        with pytest.raises(KitError, match="« Courriel » \\(e-mail\\)"):
+            comite.check_open(df, "essai")
+
+    def test_fragment_inside_free_text_is_refused_without_showing_it(self):
+        df = pd.DataFrame({"code": ["A", "B", "C"],
+                           "commentaire": ["ok", "rappeler le 06 12 34 56 78", None]})
+        with pytest.raises(KitError) as info:
+            comite.check_open(df, "essai")
+        assert "« commentaire » (1 cellule(s)" in str(info.value)
+        assert "06 12" not in str(info.value)
+
+    def test_aggregates_pass(self):
+        comite.check_open(pd.DataFrame({"code": ["DEC-01"], "valeur": [249.9],
+                                        "periode": ["2025"]}), "essai")
+
+    def test_nothing_is_written_when_one_table_is_refused(self, point, tmp_path, monkeypatch):
+        tables = {"bon": pd.DataFrame({"a": [1]}),
+                  "mauvais": pd.DataFrame({"telephone": ["0612345678"]})}
+        monkeypatch.setattr(comite, "open_data_tables", lambda c: tables)
+        with pytest.raises(KitError, match="« mauvais » refusée"):
+            comite.export_open_data(point, tmp_path / "od")
+        assert not (tmp_path / "od").exists()
+
+
+def test_alert_comes_first_and_missing_pilot():
+    summary = pd.DataFrame([
+        {"code": "A-01", "libelle": "Un", "statut": "en retard", "responsable": "Direction X",
+         "ecart_cible": 2.0, "unite": "t", "maj_en_retard": False},
+        {"code": "A-02", "libelle": "Deux", "statut": "alerte", "responsable": None,
+         "ecart_cible": 5.0, "unite": "%", "maj_en_retard": True}])
+    fake = SimpleNamespace(
+        diag=SimpleNamespace(checks=pd.DataFrame(columns=["code", "message"]),
+                             inventory=pd.DataFrame(columns=["detenteur", "clauses_donnees_dsp",
+                                                             "nom_delegataire", "identifiant"])),
+        kpis=SimpleNamespace(summary=summary), prio=SimpleNamespace(choice=None), positions=None)
+    dec = comite.decisions(fake)
+    assert dec.iloc[0]["décision"] == ("A-02 a franchi son seuil d'alerte, écart à la cible 5,0 "
+                                       "% Désigner un pilote, puis lui demander un plan "
+                                       "d'action.").replace("% D", "%. D")
+    assert dec.iloc[1]["décision"].endswith("Demander un plan d'action au pilote (Direction X).")
+    assert dec.iloc[2]["décision"].startswith("A-02 n'est plus mis à jour")
+    assert dec["priorité"].tolist() == [1, 2, 3]
+
+
+def test_no_benchmark_section_gives_no_positions():
+    assert comite.run_benchmark({"nom": "x"}) is None
