@@ -48,7 +48,8 @@ class Comite:
     collectivite: str
     date: dt.date
     diag: Diagnostic
-    prio: Priorisation
+    #: étape 2 (None sans section ``priorisation`` dans la configuration)
+    prio: Priorisation | None
     kpis: Kpis
     #: positions de la collectivité parmi ses pairs (None sans section ``benchmark``)
     positions: pd.DataFrame | None
@@ -79,11 +80,15 @@ def run_benchmark(config: dict[str, Any]) -> pd.DataFrame | None:
 def run_committee(config: dict[str, Any], output_dir: str | Path | None = None) -> Comite:
     """Refait les étapes 1 à 4 à partir de la configuration et prépare le comité.
 
+    Le diagnostic (section ``diagnostic``) et les indicateurs (section ``indicateurs``) sont
+    nécessaires ; la priorisation et la comparaison ne sont reprises que si leur section
+    existe.
+
     `output_dir` : dossier des sorties du diagnostic (fichier ouvert des résultats de
     maturité, repris dans les données publiées) ; sans lui, la maturité n'est pas publiée.
     """
     diag = run_diagnostic(config, output_dir)
-    prio = run_priorisation(config)
+    prio = run_priorisation(config) if config.get("priorisation") else None
     kpis = run_kpis(config)
     positions = run_benchmark(config)
     committee = Comite(collectivite=diag.collectivite, date=kpis.date, diag=diag, prio=prio,
@@ -124,7 +129,7 @@ def key_figures(c: Comite) -> pd.DataFrame:
     rows.append(("Indicateurs suivis", str(len(summary)),
                  f"{computed} calculés : {on_track} atteints ou dans la trajectoire, {late} en "
                  "retard ou en alerte"))
-    if c.prio.choice is not None:
+    if c.prio is not None and c.prio.choice is not None:
         best = c.prio.cases.set_index("code").loc[c.prio.choice]
         rows.append(("Projet de données retenu", c.prio.choice,
                      f"{best['titre']} ({best['service_porteur']})"))
@@ -174,7 +179,7 @@ def decisions(c: Comite) -> pd.DataFrame:
         rows.append((3, "3. Indicateurs", k["libelle"],
                      f"{k['code']} n'est plus mis à jour : relancer le service qui fournit la "
                      "source."))
-    if c.prio.choice is not None and not c.prio.group.empty:
+    if c.prio is not None and c.prio.choice is not None and not c.prio.group.empty:
         mine = c.prio.group[(c.prio.group["code"] == c.prio.choice)
                             & (c.prio.group["statut"] != "engagé")
                             & (c.prio.group["statut"] != "non requis")]

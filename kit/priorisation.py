@@ -304,6 +304,13 @@ def prioritize(cases: pd.DataFrame, group: pd.DataFrame | None = None,
     if unknown:
         raise ConfigError(f"Poids inconnus dans « priorisation.poids » : {', '.join(unknown)}. "
                           f"Critères possibles : {', '.join(_ALL)}.")
+    negative = sorted(k for k, v in weights.items() if v < 0)
+    if negative:
+        raise ConfigError(f"Poids négatifs dans « priorisation.poids » : {', '.join(negative)}. "
+                          "Un poids vaut 0 (critère ignoré) ou plus.")
+    # un code vide ou en double est déjà signalé par la validation : la ligne (ou sa copie)
+    # n'est pas notée
+    cases = cases[cases["code"].notna()].drop_duplicates("code")
     criteria, found = _criteria(cases, inventory)
     scores = score_use_cases(cases, criteria, weights)
     group_status = pd.DataFrame(columns=["code", "role", "statut", "fonction", "structure"])

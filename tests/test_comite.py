@@ -136,3 +136,17 @@ def test_alert_comes_first_and_missing_pilot():
 
 def test_no_benchmark_section_gives_no_positions():
     assert comite.run_benchmark({"nom": "x"}) is None
+
+
+def test_committee_without_priorisation_or_benchmark(tmp_path):
+    if not CONFIG.is_file():
+        pytest.skip(f"{CONFIG} absent : générez d'abord les fichiers d'exemple")
+    config = workspace.load_config(CONFIG)
+    config = {k: v for k, v in config.items() if k not in ("priorisation", "benchmark")}
+    point = comite.run_committee(config)
+    assert point.prio is None and point.positions is None
+    assert set(point.figures["sujet"]) == {"Maturité des données", "Jeux de données inventoriés",
+                                           "Indicateurs suivis"}
+    assert not point.decisions["étape"].isin(["2. Priorisation", "4. Comparaison"]).any()
+    names = {p.name for p in comite.export_open_data(point, tmp_path)}
+    assert names == {"indicateurs_suivi.csv", "indicateurs_valeurs.csv", "metadonnees.json"}

@@ -127,6 +127,19 @@ class TestScores:
         missing = prio.criteria[prio.criteria["origine"] == "manquante"]
         assert len(missing) == 6
 
+    def test_rows_without_code_or_repeated_are_not_scored_twice(self):
+        cases = _cases([
+            {"code": "CU-01", "titre": "Un", **_notes([3] * 4, [2] * 5)},
+            {"code": "CU-01", "titre": "Copie", **_notes([5] * 4, [1] * 5)},
+            {"code": np.nan, "titre": "Sans code", **_notes([5] * 4, [1] * 5)}])
+        prio = pr.prioritize(cases)
+        assert prio.cases["code"].tolist() == ["CU-01"]
+        assert prio.cases.loc[0, "titre"] == "Un" and len(prio.criteria) == 9
+
+    def test_negative_weight_is_refused(self):
+        with pytest.raises(ConfigError, match="Poids négatifs.*impact_usagers"):
+            pr.prioritize(_cases([{"code": "CU-01", "titre": "x"}]), weights={"impact_usagers": -1})
+
     def test_unknown_weight_is_refused(self):
         with pytest.raises(ConfigError, match="Poids inconnus.*impact_usager"):
             pr.prioritize(_cases([{"code": "CU-01", "titre": "x"}]), weights={"impact_usager": 2})
