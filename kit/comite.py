@@ -22,6 +22,13 @@ import pandas as pd
 
 from kit import benchmark as bm
 from kit._benchmark_common import SmallGroupWarning
+from kit._comite_suivi import (
+    compare_decisions,
+    compare_statuses,
+    latest_snapshot,
+    save_snapshot,
+    snapshot,
+)
 from kit._format import fmt_date, fmt_number, fmt_percent
 from kit.diagnostic import Diagnostic, run_diagnostic
 from kit.errors import KitError
@@ -31,8 +38,8 @@ from kit.quality import detect_personal_data, personal_fragments
 from kit.workspace import section_paths
 
 __all__ = ["Comite", "check_open", "decisions", "export_open_data", "key_figures",
-           "open_data_tables", "published_files", "run_benchmark", "run_committee",
-           "write_summary"]
+           "follow_up_table", "open_data_tables", "published_files", "run_benchmark",
+           "run_committee", "write_summary"]
 
 #: Licence des fichiers publiés (l'une des deux licences fixées par décret pour les
 #: administrations).
@@ -55,6 +62,12 @@ class Comite:
     positions: pd.DataFrame | None
     figures: pd.DataFrame
     decisions: pd.DataFrame
+    #: date du comité précédent (None au premier comité)
+    previous: dt.date | None = None
+    #: décisions d'aujourd'hui et du comité précédent : nouvelle, toujours ouverte, réglée
+    follow_up: pd.DataFrame | None = None
+    #: indicateurs qui ont changé de statut depuis le comité précédent
+    status_changes: pd.DataFrame | None = None
 
 
 def run_benchmark(config: dict[str, Any]) -> pd.DataFrame | None:
@@ -84,8 +97,10 @@ def run_committee(config: dict[str, Any], output_dir: str | Path | None = None) 
     nécessaires ; la priorisation et la comparaison ne sont reprises que si leur section
     existe.
 
-    `output_dir` : dossier des sorties du diagnostic (fichier ouvert des résultats de
-    maturité, repris dans les données publiées) ; sans lui, la maturité n'est pas publiée.
+    `output_dir` : dossier des sorties (fichier ouvert des résultats de maturité, repris dans
+    les données publiées, et relevé ``comite_AAAA-MM-JJ.json`` de ce comité) ; sans lui, la
+    maturité n'est pas publiée et aucun relevé n'est écrit. Le comité précédent est cherché
+    dans le dossier ``comite.historique`` de la configuration, à défaut dans `output_dir`.
     """
     diag = run_diagnostic(config, output_dir)
     prio = run_priorisation(config) if config.get("priorisation") else None
@@ -94,8 +109,22 @@ def run_committee(config: dict[str, Any], output_dir: str | Path | None = None) 
     committee = Comite(collectivite=diag.collectivite, date=kpis.date, diag=diag, prio=prio,
                        kpis=kpis, positions=positions, figures=pd.DataFrame(),
                        decisions=pd.DataFrame())
-    committee.figures = key_figures(committee)
     committee.decisions = decisions(committee)
+    history = output_dir
+    if config.get("comite"):
+        _, paths = section_paths(config, "comite", {}, ("historique",))
+        history = paths.get("historique", output_dir)
+    previous = latest_snapshot(history, committee.date) if history is not None else None
+    committee.previous = dt.date.fromisoformat(previous["date"]) if previous else None
+    committee.follow_up = compare_decisions(committee.decisions, previous)
+    committee.status_changes = compare_statuses(kpis.summary, previous)
+    committee.figures = key_figures(committee)
+    if output_dir is not None:
+        since = committee.decisions[["étape", "sujet"]].merge(
+            committee.follow_up, on=["étape", "sujet"], how="left")["depuis"]
+        save_snapshot(snapshot(committee.collectivite, committee.date, committee.figures,
+                               committee.decisions, kpis.summary.set_index("code")["statut"],
+                               since), output_dir)
     return committee
 
 
@@ -133,6 +162,12 @@ def key_figures(c: Comite) -> pd.DataFrame:
         best = c.prio.cases.set_index("code").loc[c.prio.choice]
         rows.append(("Projet de données retenu", c.prio.choice,
                      f"{best['titre']} ({best['service_porteur']})"))
+    if c.previous is not None and c.follow_up is not None:
+        count = c.follow_up["suivi"].value_counts()
+        rows.append((f"Depuis le comité du {fmt_date(c.previous)}",
+                     f"{count.get('réglée', 0)} décision(s) réglée(s)",
+                     f"{count.get('toujours ouverte', 0)} toujours ouverte(s), "
+                     f"{count.get('nouvelle', 0)} nouvelle(s)"))
     if c.positions is not None and not c.positions.empty:
         usable = c.positions[c.positions["percentile_favorable"].notna()
                              & (c.positions["alerte"].fillna("") == "")]
@@ -153,10 +188,12 @@ def decisions(c: Comite) -> pd.DataFrame:
     """
     rows: list[tuple[int, str, str, str]] = []
     checks = c.diag.checks
-    for code in ("rgpd-sans-registre", "rgpd-reference-inconnue"):
-        for message in checks.loc[checks["code"] == code, "message"]:
-            rows.append((1, "1. Diagnostic", "Données personnelles", message))
     inv = c.diag.inventory
+    ids = inv.set_index(["fichier", "ligne"])["identifiant"]
+    rgpd = checks[checks["code"].isin(["rgpd-sans-registre", "rgpd-reference-inconnue"])]
+    for _, check in rgpd.iterrows():
+        name = ids.get((check["fichier"], check["ligne"]), check["fichier"])
+        rows.append((1, "1. Diagnostic", f"Données personnelles : {name}", check["message"]))
     dsp = inv[(inv["detenteur"] == _DSP) & (inv["clauses_donnees_dsp"] != "oui")]
     for holder, sets in dsp.groupby(dsp["nom_delegataire"].fillna("délégataire non nommé"),
                                     sort=True)["identifiant"]:
@@ -269,6 +306,15 @@ def published_files(paths: list[Path]) -> pd.DataFrame:
     return pd.DataFrame([{"fichier": name, "lignes": info["lignes"],
                           "colonnes": ", ".join(info["colonnes"]), "licence": meta["licence"]}
                          for name, info in meta["fichiers"].items()])
+
+
+def follow_up_table(c: Comite) -> pd.DataFrame:
+    """Suivi des décisions depuis le comité précédent, pour un rapport (dates en français)."""
+    if c.follow_up is None:
+        return pd.DataFrame(columns=["suivi", "priorité", "étape", "sujet", "ouverte depuis"])
+    out = c.follow_up.copy()
+    out["ouverte depuis"] = [fmt_date(v) if isinstance(v, str) else "—" for v in out["depuis"]]
+    return out.drop(columns="depuis")
 
 
 def write_summary(c: Comite) -> str:

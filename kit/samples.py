@@ -32,6 +32,7 @@ from kit._samples_admin import (
 )
 from kit._samples_benchmark import write_benchmark_samples
 from kit._samples_diagnostic import DIAGNOSTIC_DATE, build_diagnostic
+from kit._samples_comite import build_committee_history
 from kit._samples_io import Registry, save_workbook
 from kit._samples_priorisation import PRIORISATION_WEIGHTS, build_priorisation
 from kit._samples_kpi import (
@@ -143,6 +144,7 @@ def _collectivite(reg: Registry) -> dict:
             "inventaires": "diagnostic/inventaires",
             "poids": PRIORISATION_WEIGHTS,
         },
+        "comite": {"historique": "comite/historique"},
         "benchmark": {
             "indicateurs": "benchmark/indicateurs_pairs.csv",
             "definitions": "benchmark/indicateurs_definitions.csv",
@@ -201,6 +203,7 @@ def generate_samples(dest: Path) -> list[Path]:
     paths += diagnostic_paths
     priorisation_paths, priorisation_traps = build_priorisation(dest)
     paths += priorisation_paths
+    paths.append(build_committee_history(dest))
     paths.append(build_catalogue(dest))
     paths += write_benchmark_samples(dest)
     yaml_path = dest / "collectivite.yaml"

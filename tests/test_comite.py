@@ -3,6 +3,7 @@ sans donnée personnelle."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,11 +20,15 @@ PIEGES = ROOT / "data" / "samples" / "pieges.json"
 
 
 @pytest.fixture(scope="module")
-def point(tmp_path_factory):
+def out_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("comite")
+
+
+@pytest.fixture(scope="module")
+def point(out_dir):
     if not CONFIG.is_file():
         pytest.skip(f"{CONFIG} absent : générez d'abord les fichiers d'exemple")
-    return comite.run_committee(workspace.load_config(CONFIG),
-                                tmp_path_factory.mktemp("comite"))
+    return comite.run_committee(workspace.load_config(CONFIG), out_dir)
 
 
 def _personal() -> list[str]:
@@ -122,8 +127,9 @@ def test_alert_comes_first_and_missing_pilot():
          "ecart_cible": 5.0, "unite": "%", "maj_en_retard": True}])
     fake = SimpleNamespace(
         diag=SimpleNamespace(checks=pd.DataFrame(columns=["code", "message"]),
-                             inventory=pd.DataFrame(columns=["detenteur", "clauses_donnees_dsp",
-                                                             "nom_delegataire", "identifiant"])),
+                             inventory=pd.DataFrame(columns=[
+                                 "fichier", "ligne", "detenteur", "clauses_donnees_dsp",
+                                 "nom_delegataire", "identifiant"])),
         kpis=SimpleNamespace(summary=summary), prio=SimpleNamespace(choice=None), positions=None)
     dec = comite.decisions(fake)
     assert dec.iloc[0]["décision"] == ("A-02 a franchi son seuil d'alerte, écart à la cible 5,0 "
@@ -142,11 +148,70 @@ def test_committee_without_priorisation_or_benchmark(tmp_path):
     if not CONFIG.is_file():
         pytest.skip(f"{CONFIG} absent : générez d'abord les fichiers d'exemple")
     config = workspace.load_config(CONFIG)
-    config = {k: v for k, v in config.items() if k not in ("priorisation", "benchmark")}
+    config = {k: v for k, v in config.items() if k not in ("priorisation", "benchmark", "comite")}
     point = comite.run_committee(config)
-    assert point.prio is None and point.positions is None
+    assert point.prio is None and point.positions is None and point.previous is None
+    assert set(point.follow_up["suivi"]) == {"nouvelle"} and point.status_changes.empty
     assert set(point.figures["sujet"]) == {"Maturité des données", "Jeux de données inventoriés",
                                            "Indicateurs suivis"}
     assert not point.decisions["étape"].isin(["2. Priorisation", "4. Comparaison"]).any()
     names = {p.name for p in comite.export_open_data(point, tmp_path)}
     assert names == {"indicateurs_suivi.csv", "indicateurs_valeurs.csv", "metadonnees.json"}
+
+
+class TestFollowUp:
+    def test_sample_follow_up_since_previous_committee(self, point):
+        assert point.previous == dt.date(2025, 12, 15)
+        follow = point.follow_up.set_index("sujet")
+        assert follow.loc["Données personnelles : RH-FORMATIONS", "suivi"] == "toujours ouverte"
+        assert follow.loc["Données personnelles : RH-FORMATIONS", "depuis"] == "2025-11-17"
+        assert follow.loc["Données personnelles : CUL-LECTEURS", "suivi"] == "réglée"
+        assert follow.loc["En retard : Service urbanisme", "suivi"] == "réglée"
+        assert follow.loc["En retard : Direction de l'eau", "suivi"] == "nouvelle"
+        assert len(point.follow_up) == len(point.decisions) + 2  # plus les deux réglées
+        changes = point.status_changes.set_index("code")
+        assert changes.loc["URB-01"].tolist()[1:] == ["en retard", "en avance"]
+        assert "DEC-02" not in changes.index  # inchangé
+        figure = point.figures.set_index("sujet").loc["Depuis le comité du 15 décembre 2025"]
+        assert figure["valeur"] == "2 décision(s) réglée(s)"
+        assert comite.follow_up_table(point)["ouverte depuis"].iloc[0] == "17 novembre 2025"
+
+    def test_snapshot_is_written_and_carries_first_date(self, point, out_dir):
+        written = sorted(out_dir.glob("comite_*.json"))
+        assert [p.name for p in written] == ["comite_2026-01-15.json"]
+        record = json.loads(written[0].read_text(encoding="utf-8"))
+        since = {d["sujet"]: d["depuis"] for d in record["decisions"]}
+        assert since["Données personnelles : RH-FORMATIONS"] == "2025-11-17"
+        assert since["En retard : Direction de l'eau"] == "2026-01-15"
+        assert record["indicateurs"]["URB-01"] == "en avance"
+        text = written[0].read_text(encoding="utf-8")
+        assert [v for v in _personal() if v in text] == []
+
+    def test_latest_snapshot_before_date_and_corrupt_file(self, tmp_path):
+        from kit._comite_suivi import latest_snapshot
+
+        for day in ("2025-10-01", "2025-12-01", "2026-02-01"):
+            (tmp_path / f"comite_{day}.json").write_text(json.dumps(
+                {"date": day, "decisions": [], "indicateurs": {}}), encoding="utf-8")
+        (tmp_path / "comite_notes.json").write_text("{}", encoding="utf-8")
+        assert latest_snapshot(tmp_path, dt.date(2026, 1, 15))["date"] == "2025-12-01"
+        assert latest_snapshot(tmp_path, dt.date(2025, 10, 1)) is None
+        assert latest_snapshot(tmp_path / "absent", dt.date(2026, 1, 1)) is None
+        (tmp_path / "comite_2026-01-01.json").write_text("{pas du json", encoding="utf-8")
+        with pytest.raises(KitError, match="« comite_2026-01-01.json » est illisible"):
+            latest_snapshot(tmp_path, dt.date(2026, 1, 15))
+
+    def test_compare_decisions_by_hand(self):
+        from kit._comite_suivi import compare_decisions
+
+        now = pd.DataFrame([(2, "1. Diagnostic", "A", "x"), (1, "3. Indicateurs", "B", "y")],
+                           columns=["priorité", "étape", "sujet", "décision"])
+        previous = {"decisions": [
+            {"priorité": 2, "étape": "1. Diagnostic", "sujet": "A", "depuis": "2025-01-01"},
+            {"priorité": 3, "étape": "4. Comparaison", "sujet": "C", "depuis": "2025-02-01"}],
+            "indicateurs": {}}
+        got = compare_decisions(now, previous)
+        assert got[["suivi", "sujet", "priorité"]].values.tolist() == [
+            ["toujours ouverte", "A", 2], ["nouvelle", "B", 1], ["réglée", "C", 3]]
+        assert got["depuis"].tolist()[0] == "2025-01-01" and pd.isna(got["depuis"].tolist()[1])
+        assert set(compare_decisions(now, None)["suivi"]) == {"nouvelle"}

@@ -133,12 +133,13 @@ class TestPieges:
         found: set[str] = set()
         for rel in _files(generated) - {"pieges.json"}:
             path = generated / rel
-            if path.suffix in (".yaml",):
-                texts = {path.read_text(encoding="utf-8")}
+            if path.suffix in (".yaml", ".json"):  # fichiers texte : recherche dans le texte
+                text = path.read_text(encoding="utf-8")
+                hits = {v for v in perso if v in text}
             else:
                 texts = {_cell_text(v) for grid in _all_sheets(path).values()
                          for row in grid for v in row}
-            hits = perso & texts
+                hits = perso & texts
             if rel.startswith(("ccas/", "rh/")):
                 found |= hits
             else:
