@@ -5,15 +5,19 @@ source est indiquée sous le graphique.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from kit._charts_base import HIGHLIGHT, OTHERS, PALETTE, _HEADER_CSS, add_source, fmt_number
+from kit._charts_base import (
+    HIGHLIGHT, OTHERS, PALETTE, _HEADER_CSS, add_source, fmt_number, mpl_style,
+)
 from kit._charts_diagnostic import _heatmap
 
-__all__ = ["group_table", "plot_complexity_breakdown", "plot_priority_matrix"]
+__all__ = ["group_table", "plot_complexity_breakdown", "plot_priority_matrix",
+           "plot_priority_matrix_static"]
 
 _SOURCE = "cas d'usage notés par le groupe projet ; complexités complétées par l'inventaire"
 _QUADRANT_LABELS = [(1.05, 4.95, "Gains rapides", "left", "top"),
@@ -46,15 +50,9 @@ def plot_priority_matrix(prio: Any, date: Any = None) -> go.Figure:
             name="recommandé" if chosen else "autres cas d'usage",
             hovertemplate="%{text} — %{customdata[0]}<br>impact %{y:.1f} ; complexité %{x:.1f}"
                           "<br>%{customdata[1]}, rang %{customdata[2]}<extra></extra>"))
-    if prio.choice is not None and prio.choice in set(scores["code"]):
-        best = scores.set_index("code").loc[prio.choice]
-        title = (f"« {best['titre']} » offre le meilleur rapport impact / complexité "
-                 f"({fmt_number(best['impact'])} contre {fmt_number(best['complexite'])})")
-    else:
-        title = "Aucun cas d'usage ne peut être recommandé en l'état"
-    blocked = int(scores["bloquant"].sum())
-    if blocked:
-        title += f"<br><sup>✕ : {blocked} cas bloqué(s) par l'accès aux données</sup>"
+    title, subtitle = _matrix_title(prio, scores)
+    if subtitle:
+        title += f"<br><sup>{subtitle}</sup>"
     fig.update_layout(
         title=title, height=520,
         xaxis={"title": "Complexité (1 = simple, 5 = très difficile)", "range": [0.8, 5.2],
@@ -62,6 +60,50 @@ def plot_priority_matrix(prio: Any, date: Any = None) -> go.Figure:
         yaxis={"title": "Impact attendu (1 = faible, 5 = fort)", "range": [0.8, 5.2], "dtick": 1},
         legend={"orientation": "h", "y": -0.2})
     return add_source(fig, _SOURCE, date)
+
+
+def _matrix_title(prio: Any, scores: pd.DataFrame) -> tuple[str, str]:
+    """Titre (le constat) et sous-titre de la matrice impact / complexité."""
+    if prio.choice is not None and prio.choice in set(scores["code"]):
+        best = scores.set_index("code").loc[prio.choice]
+        title = (f"« {best['titre']} » offre le meilleur rapport impact / complexité "
+                 f"({fmt_number(best['impact'])} contre {fmt_number(best['complexite'])})")
+    else:
+        title = "Aucun cas d'usage ne peut être recommandé en l'état"
+    blocked = int(scores["bloquant"].sum())
+    return title, (f"✕ : {blocked} cas bloqué(s) par l'accès aux données" if blocked else "")
+
+
+def plot_priority_matrix_static(prio: Any, date: Any = None) -> Any:
+    """Version matplotlib de la matrice impact / complexité, pour les diapositives
+    (``kit.charts.save`` l'écrit en PNG et SVG sans navigateur)."""
+    import matplotlib.pyplot as plt
+
+    scores = prio.cases.dropna(subset=["impact", "complexite"])
+    title, subtitle = _matrix_title(prio, scores)
+    with mpl_style():
+        fig, ax = plt.subplots(figsize=(9, 6.5))
+        ax.axvline(3, color=OTHERS, linestyle=":", linewidth=1)
+        ax.axhline(3, color=OTHERS, linestyle=":", linewidth=1)
+        for x, y, text, ha, va in _QUADRANT_LABELS:
+            ax.text(x, y, text, ha=ha, va=va, style="italic", color="#666666", fontsize=10)
+        for row in scores.itertuples():
+            chosen = row.code == prio.choice
+            ax.scatter(row.complexite, row.impact, s=160 if chosen else 90,
+                       marker="X" if row.bloquant else "o",
+                       color=HIGHLIGHT if chosen else OTHERS, zorder=3)
+            ax.annotate(row.code, (row.complexite, row.impact), textcoords="offset points",
+                        xytext=(0, 9), ha="center", fontsize=10)
+        ax.set_xlim(0.8, 5.2)
+        ax.set_ylim(0.8, 5.2)
+        ax.set_xticks([1, 2, 3, 4, 5])
+        ax.set_yticks([1, 2, 3, 4, 5])
+        ax.set_xlabel("Complexité (1 = simple, 5 = très difficile)")
+        ax.set_ylabel("Impact attendu (1 = faible, 5 = fort)")
+        ax.set_title(textwrap.fill(title, 75) + (f"\n{subtitle}" if subtitle else ""),
+                     fontsize=11)
+        add_source(fig, _SOURCE, date)
+    return fig
 
 
 def _short(text: str, width: int = 40) -> str:

@@ -69,6 +69,7 @@ __all__ = [
     "comparison_table",
     "indicator_catalog",
     "indicator_matrix",
+    "load_from_config",
     "load_indicators",
     "peer_group_summary",
     "peer_trend",
@@ -90,6 +91,26 @@ _SAME_LABEL = {"type": "même type", "departement": "même département",
 _PLURAL = {"commune": "communes", "epci": "EPCI", "departement": "départements",
            "region": "régions"}
 _FEMININE = {"commune": True, "epci": False, "departement": False, "region": True}
+
+
+def load_from_config(config: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Profil de la collectivité et table longue des indicateurs, d'après la section
+    ``benchmark`` de la configuration (clés ``indicateurs`` et, facultative,
+    ``definitions``) : les mêmes fichiers servent au notebook 04 et au comité de pilotage.
+
+    Raises
+    ------
+    ConfigError
+        Section ou clé absente, fichier introuvable.
+    """
+    from kit.workspace import section_paths
+
+    _, paths = section_paths(config, "benchmark", {
+        "indicateurs": "table longue des indicateurs des territoires"}, ("definitions",))
+    profile = profile_from_config(config)
+    values = load_indicators(paths["indicateurs"], definitions=paths.get("definitions"),
+                             known=[profile["code"]])
+    return profile, values
 
 
 def profile_from_config(config: dict[str, Any], *, level: str | None = None) -> dict[str, Any]:

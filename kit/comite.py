@@ -76,11 +76,8 @@ def run_benchmark(config: dict[str, Any]) -> pd.DataFrame | None:
     None si la section est absente."""
     if not config.get("benchmark"):
         return None
-    section, paths = section_paths(config, "benchmark", {
-        "indicateurs": "table longue des indicateurs des territoires"}, ("definitions",))
-    profile = bm.profile_from_config(config)
-    values = bm.load_indicators(paths["indicateurs"], definitions=paths.get("definitions"),
-                                known=[profile["code"]])
+    section = config["benchmark"]
+    profile, values = bm.load_from_config(config)
     peers = bm.select_peers(profile, strata=section.get("strates", "dgf"))
     if section.get("par_habitant"):
         values = bm.per_inhabitant(values, bm.population_of(peers),

@@ -724,3 +724,13 @@ class TestRealData:
         # strate 9 (50 000 à 99 999) : Les Abymes seule → groupe d'une commune
         abymes = merged[merged["code"] == "97101"]
         assert (abymes["n"] == 1).all() and (abymes["percentile"] == 100).all()
+
+
+def test_load_from_config_names_the_missing_key(tmp_path):
+    from kit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="section « benchmark » avec la clé « indicateurs »"):
+        bm.load_from_config({"nom": "x"})
+    with pytest.raises(ConfigError, match="benchmark.indicateurs.*absente.csv"):
+        bm.load_from_config({"_dossier": str(tmp_path), "code_insee": "07999",
+                             "benchmark": {"indicateurs": "absente.csv"}})

@@ -269,3 +269,12 @@ class TestConfig:
         assert prio.choice is None and prio.cases.empty
         assert (prio.problems["code"] == "fichier-illisible").any()
         assert pr.write_synthesis(prio).startswith("**Aucun cas d'usage ne peut être recommandé")
+
+
+def test_static_matrix_for_slides(prio, tmp_path):
+    from kit import charts
+
+    fig = charts.plot_priority_matrix_static(prio)
+    assert "Optimiser les tournées" in fig.axes[0].get_title(loc="left")
+    paths = charts.save(fig, tmp_path / "matrice")
+    assert [p.suffix for p in paths] == [".png", ".svg"] and all(p.stat().st_size for p in paths)
