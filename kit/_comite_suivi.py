@@ -92,7 +92,8 @@ def compare_decisions(now: pd.DataFrame, previous: dict[str, Any] | None) -> pd.
                                             suffixes=("", "_avant"))
     merged["suivi"] = merged["_merge"].map({"left_only": "nouvelle", "both": "toujours ouverte",
                                             "right_only": "réglée"}).astype(str)
-    merged["priorité"] = merged["priorité"].fillna(merged["priorité_avant"]).astype(int)
+    before_rank = pd.to_numeric(merged["priorité_avant"], errors="coerce")
+    merged["priorité"] = merged["priorité"].fillna(before_rank).fillna(3).astype(int)
     merged.loc[merged["suivi"] == "nouvelle", "depuis"] = None
     merged["_ordre"] = merged["suivi"].map({"toujours ouverte": 0, "nouvelle": 1, "réglée": 2})
     merged = merged.sort_values(["_ordre", "priorité"], kind="stable")

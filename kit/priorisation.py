@@ -299,7 +299,14 @@ def prioritize(cases: pd.DataFrame, group: pd.DataFrame | None = None,
                inventory: pd.DataFrame | None = None, weights: dict[str, float] | None = None,
                problems: pd.DataFrame | None = None) -> Priorisation:
     """Toute l'étape 2 sur des tableaux déjà lus (voir `run_priorisation`)."""
-    weights = {k: float(v) for k, v in (weights or {}).items()}
+    try:
+        weights = {str(k): float(v) for k, v in (weights or {}).items()}
+    except (TypeError, ValueError):
+        raise ConfigError(f"« priorisation.poids » doit associer des critères à des nombres "
+                          f"(par exemple « impact_usagers: 2 ») ; reçu : {weights!r}.") from None
+    except AttributeError:
+        raise ConfigError("« priorisation.poids » doit être une liste « critère: poids » "
+                          "(par exemple « impact_usagers: 2 »).") from None
     unknown = sorted(set(weights) - set(_ALL))
     if unknown:
         raise ConfigError(f"Poids inconnus dans « priorisation.poids » : {', '.join(unknown)}. "

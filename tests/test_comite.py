@@ -215,3 +215,12 @@ class TestFollowUp:
             ["toujours ouverte", "A", 2], ["nouvelle", "B", 1], ["réglée", "C", 3]]
         assert got["depuis"].tolist()[0] == "2025-01-01" and pd.isna(got["depuis"].tolist()[1])
         assert set(compare_decisions(now, None)["suivi"]) == {"nouvelle"}
+
+
+def test_previous_decision_without_priority_is_kept():
+    from kit._comite_suivi import compare_decisions
+
+    now = pd.DataFrame(columns=["priorité", "étape", "sujet", "décision"])
+    got = compare_decisions(now, {"decisions": [{"étape": "1. Diagnostic", "sujet": "A"}],
+                                  "indicateurs": {}})
+    assert got[["suivi", "priorité"]].values.tolist() == [["réglée", 3]]

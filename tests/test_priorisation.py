@@ -140,6 +140,11 @@ class TestScores:
         with pytest.raises(ConfigError, match="Poids négatifs.*impact_usagers"):
             pr.prioritize(_cases([{"code": "CU-01", "titre": "x"}]), weights={"impact_usagers": -1})
 
+    @pytest.mark.parametrize("weights", [{"impact_usagers": "deux"}, ["impact_usagers"]])
+    def test_malformed_weights_give_a_french_error(self, weights):
+        with pytest.raises(ConfigError, match="priorisation.poids"):
+            pr.prioritize(_cases([{"code": "CU-01", "titre": "x"}]), weights=weights)
+
     def test_unknown_weight_is_refused(self):
         with pytest.raises(ConfigError, match="Poids inconnus.*impact_usager"):
             pr.prioritize(_cases([{"code": "CU-01", "titre": "x"}]), weights={"impact_usager": 2})
