@@ -23,7 +23,8 @@ from kit.io import load_table
 from kit.schemas import load_schema
 from kit.validation import validate
 
-__all__ = ["PROBLEM_COLUMNS", "expand_sources", "load_many", "problem", "problems_frame"]
+__all__ = ["PROBLEM_COLUMNS", "cell_of", "expand_sources", "load_many", "problem",
+           "problems_frame", "row_problem"]
 
 logger = logging.getLogger(__name__)
 
@@ -190,6 +191,16 @@ def load_many(sources: str | Path | Iterable[str | Path], schema: str | dict[str
     table.attrs["doublons"] = doubles
     table.attrs["fichiers"] = [p.name for p in paths]
     return table, problems_frame(problems)
+
+
+def row_problem(table: pd.DataFrame, row: pd.Series, column: str, message: str, code: str,
+                niveau: str = "erreur") -> dict[str, Any]:
+    """Problème sur la cellule `column` d'une ligne du tableau réuni par `load_many` : fichier,
+    feuille, cellule (« D17 »), ligne et valeur de la cellule."""
+    value = row.get(column)
+    return problem(row["fichier"], message, code=code, niveau=niveau, feuille=row["feuille"],
+                   cellule=cell_of(table, row, column), ligne=int(row["ligne"]), colonne=column,
+                   valeur=None if pd.isna(value) else str(value))
 
 
 def cell_of(table: pd.DataFrame, row: pd.Series, column: str) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from kit._collect import cell_of, load_many, problem, problems_frame
+from kit._collect import load_many, problems_frame, row_problem
 
 __all__ = [
     "ACCESSIBLE_MODES",
@@ -85,14 +85,6 @@ def _where(row: pd.Series) -> str:
     return f"{row['service_producteur']} ({row['fichier']}, ligne {int(row['ligne'])})"
 
 
-def _problem(inv: pd.DataFrame, row: pd.Series, column: str, message: str, code: str,
-             niveau: str = "erreur") -> dict[str, Any]:
-    value = row.get(column)
-    return problem(row["fichier"], message, code=code, niveau=niveau, feuille=row["feuille"],
-                   cellule=cell_of(inv, row, column), ligne=int(row["ligne"]), colonne=column,
-                   valeur=None if pd.isna(value) else str(value))
-
-
 def split_ids(text: Any) -> list[str]:
     """« EAU-RESEAU ; FIN-BUDGET, dec-tonnages » → ['EAU-RESEAU', 'FIN-BUDGET', 'DEC-TONNAGES']."""
     if text is None or pd.isna(text):
@@ -145,7 +137,7 @@ def check_inventory(inventory: pd.DataFrame, register: pd.DataFrame | None = Non
         if len(group) > 1:
             places = " ; ".join(_where(r) for _, r in group.iterrows())
             for _, row in group.iloc[1:].iterrows():
-                found.append(_problem(inventory, row, "identifiant", (
+                found.append(row_problem(inventory, row, "identifiant", (
                     f"Le jeu « {ident} » est déclaré {len(group)} fois : {places}. Gardez une "
                     "seule ligne, tenue par le service qui produit les données, et citez-la "
                     "dans « Jeux croisés avec » depuis les autres services."), "doublon"))
@@ -154,7 +146,7 @@ def check_inventory(inventory: pd.DataFrame, register: pd.DataFrame | None = Non
         if group["_id"].nunique() > 1:
             row = group.iloc[1]
             others = ", ".join(sorted(group["_id"].unique()))
-            found.append(_problem(inventory, row, "titre", (
+            found.append(row_problem(inventory, row, "titre", (
                 f"Le titre « {row['titre']} » est déclaré sous plusieurs identifiants "
                 f"({others}) : {' ; '.join(_where(r) for _, r in group.iterrows())}. S'il "
                 "s'agit du même jeu, gardez un seul identifiant."), "doublon-probable",
@@ -163,7 +155,7 @@ def check_inventory(inventory: pd.DataFrame, register: pd.DataFrame | None = Non
     for _, row in inv.iterrows():
         unknown = [i for i in split_ids(row.get("jeux_croises")) if i not in known]
         if unknown:
-            found.append(_problem(inventory, row, "jeux_croises", (
+            found.append(row_problem(inventory, row, "jeux_croises", (
                 f"« Jeux croisés avec » cite {', '.join(unknown)}, absent(s) de l'inventaire. "
                 "Corrigez l'identifiant ou ajoutez ce jeu à l'inventaire du service qui le "
                 "détient."), "croisement-inconnu"))
@@ -181,12 +173,12 @@ def _check_rgpd(inventory: pd.DataFrame, inv: pd.DataFrame, register: pd.DataFra
     for _, row in personal.iterrows():
         ref = row.get("reference_registre")
         if ref is None or pd.isna(ref) or not str(ref).strip():
-            found.append(_problem(inventory, row, "reference_registre", (
+            found.append(row_problem(inventory, row, "reference_registre", (
                 f"Le jeu « {row['identifiant']} » contient des données personnelles mais ne cite "
                 "aucun traitement du registre. Avec le DPO, inscrivez le traitement au registre "
                 "et reportez sa référence (RT-000)."), "rgpd-sans-registre"))
         elif register is not None and str(ref) not in refs:
-            found.append(_problem(inventory, row, "reference_registre", (
+            found.append(row_problem(inventory, row, "reference_registre", (
                 f"Le jeu « {row['identifiant']} » cite le traitement {ref}, absent du registre "
                 "des traitements. Vérifiez la référence avec le DPO."),
                 "rgpd-reference-inconnue"))
@@ -201,7 +193,7 @@ def _check_holders(inventory: pd.DataFrame, inv: pd.DataFrame) -> list[dict[str,
         if clause != "oui":
             level = "erreur" if clause == "non" else "avertissement"
             state = "ne prévoit pas" if clause == "non" else "ne dit pas si le contrat prévoit"
-            found.append(_problem(inventory, row, "clauses_donnees_dsp", (
+            found.append(row_problem(inventory, row, "clauses_donnees_dsp", (
                 f"Le jeu « {row['identifiant']} » est détenu par un délégataire, mais "
                 f"l'inventaire {state} la remise des données à la collectivité. Vérifiez le "
                 "contrat et, à son renouvellement, ajoutez une clause données (données "
@@ -209,13 +201,13 @@ def _check_holders(inventory: pd.DataFrame, inv: pd.DataFrame) -> list[dict[str,
                 level))
     external = inv[inv["detenteur"].isin(_EXTERNAL)]
     for _, row in external[external["nom_delegataire"].isna()].iterrows():
-        found.append(_problem(inventory, row, "nom_delegataire", (
+        found.append(row_problem(inventory, row, "nom_delegataire", (
             f"Le jeu « {row['identifiant']} » est détenu hors de la collectivité "
             f"({row['detenteur']}) sans nom de délégataire : indiquez qui le détient."),
             "dsp-sans-nom", "avertissement"))
     published = inv[(inv["mode_acces"] == "Open data publié") & inv["licence"].isna()]
     for _, row in published.iterrows():
-        found.append(_problem(inventory, row, "licence", (
+        found.append(row_problem(inventory, row, "licence", (
             f"Le jeu « {row['identifiant']} » est publié en open data sans licence : indiquez "
             "la licence (Licence Ouverte ou ODbL, seules licences de la liste fixée par "
             "décret pour les administrations)."), "open-data-sans-licence", "avertissement"))

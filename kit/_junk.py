@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kit._layout import cell_kind, is_year, label_text
-from kit._parse import Distinct, normalize_label, regex_mask
+from kit._parse import Distinct, arrow_array, normalize_label, regex_mask
 
 _TOTAL = re.compile(
     r"^(sous_?totaux?|sous_total|totaux?|total_general|ensemble|moyenne|moyennes|cumul|somme)(_|$)"
@@ -63,7 +63,7 @@ def _uniques(col: pd.Series, distinct: Distinct | None, key: object) -> pd.Serie
 def _lower_in(uniq: pd.Series, values: list[str]) -> np.ndarray:
     """`uniq.str.lower().isin(values)` (valeurs distinctes, sans NA), en pyarrow direct : sans
     les frais fixes de l'accesseur `.str`, qui comptent sur un tableau de quelques lignes."""
-    arr = getattr(uniq.array, "_pa_array", None)
+    arr = arrow_array(uniq)
     if arr is None:
         return _as_mask(uniq.str.lower().isin(values))
     return pc.is_in(pc.utf8_lower(arr), value_set=pa.array(values)).to_numpy(

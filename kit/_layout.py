@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
+from kit._parse import arrow_array
+
 
 SAMPLE_ROWS = 60
 
@@ -276,7 +278,7 @@ def _already_clean(col: pd.Series) -> bool:
     """Colonne de texte (pyarrow) sans espace autour d'aucun texte ni texte vide : le
     nettoyage ne la changerait pas. Mêmes espaces que `Series.str.strip` (utf8_trim_whitespace),
     vérifiés en trois opérations pyarrow sur toute la colonne."""
-    arr = getattr(col.array, "_pa_array", None)
+    arr = arrow_array(col)
     if arr is None:
         return False
     length = pc.binary_length(arr)

@@ -75,8 +75,8 @@ class Distinct:
     def _data(col: pd.Series) -> object:
         """Données de la colonne (le tableau pyarrow d'une colonne de texte, partagé par les
         copies du tableau) : tant qu'elles ne changent pas, les valeurs distinctes valent."""
-        arr = col.array
-        return getattr(arr, "_pa_array", arr)
+        arr = arrow_array(col)
+        return col.array if arr is None else arr
 
     def _hit(self, key: object, col: pd.Series) -> list | None:
         hit = self._cache.get(key)
@@ -122,17 +122,23 @@ class Distinct:
                                 uniq.iloc[order].reset_index(drop=True)]
 
 
+def arrow_array(s: pd.Series) -> pa.ChunkedArray | None:
+    """Tableau pyarrow d'une colonne de texte pandas 3 (type « str »), None pour une autre
+    colonne : le seul endroit du kit qui lit cet attribut interne de pandas."""
+    return getattr(s.array, "_pa_array", None)
+
+
 def regex_mask(s: pd.Series, pattern: str, how: str = "fullmatch") -> np.ndarray:
-    """`s.str.fullmatch(pattern)` (ou `match`, `contains`) en tableau de booléens, NA → faux.
+    """`s.str.fullmatch(pattern)` (ou `contains`) en tableau de booléens, NA → faux.
 
     Sur une colonne de texte pyarrow, le motif (compatible RE2) va directement à pyarrow :
     l'accesseur `.str` de pandas 3 réanalyse le motif à chaque appel pour savoir si RE2 le
     comprend, ce qui coûte plus que le calcul lui-même sur quelques centaines de valeurs.
     """
-    arr = getattr(s.array, "_pa_array", None)
+    arr = arrow_array(s)
     if arr is None:
         return getattr(s.str, how)(pattern).fillna(False).to_numpy(dtype=bool)
-    regex = {"fullmatch": f"^(?:{pattern})$", "match": f"^(?:{pattern})", "contains": pattern}
+    regex = {"fullmatch": f"^(?:{pattern})$", "contains": pattern}
     got = pc.match_substring_regex(arr, regex[how])
     return pc.fill_null(got, False).to_numpy(zero_copy_only=False)
 

@@ -19,6 +19,7 @@ from kit._parse import (
     SERIAL_MAX,
     SERIAL_MIN,
     Parsed,
+    arrow_array,
     could_be_date,
     normalize_label,
     parse_booleans,
@@ -120,10 +121,6 @@ def _fix_codes(text: pd.Series, width: int | None, distinct: _Distinct) -> pd.Se
             return pd.Series(fixed.array.take(codes, allow_fill=True), index=text.index,
                              name=text.name)
     return text
-
-
-def _as_bool(s: pd.Series) -> np.ndarray:
-    return s.fillna(False).to_numpy(dtype=bool)
 
 
 def _to_text(col: pd.Series, distinct: _Distinct | None = None) -> pd.Series:
@@ -308,7 +305,7 @@ def _all_missing(col: pd.Series) -> bool:
     if _plain_int(col) or pd.api.types.is_bool_dtype(col.dtype) and isinstance(
             col.dtype, np.dtype):
         return len(col) == 0
-    arr = getattr(col.array, "_pa_array", None)
+    arr = arrow_array(col)
     if arr is not None:
         return arr.null_count == len(arr)
     return bool(col.isna().all())

@@ -100,8 +100,9 @@ def run_committee(config: dict[str, Any], output_dir: str | Path | None = None) 
     dans le dossier ``comite.historique`` de la configuration, à défaut dans `output_dir`.
     """
     diag = run_diagnostic(config, output_dir)
-    prio = run_priorisation(config) if config.get("priorisation") else None
-    kpis = run_kpis(config)
+    prio = run_priorisation(config, _shared_inventory(config, "priorisation", diag)) \
+        if config.get("priorisation") else None
+    kpis = run_kpis(config, _shared_inventory(config, "indicateurs", diag))
     positions = run_benchmark(config)
     committee = Comite(collectivite=diag.collectivite, date=kpis.date, diag=diag, prio=prio,
                        kpis=kpis, positions=positions, figures=pd.DataFrame(),
@@ -123,6 +124,15 @@ def run_committee(config: dict[str, Any], output_dir: str | Path | None = None) 
                                committee.decisions, kpis.summary.set_index("code")["statut"],
                                since), output_dir)
     return committee
+
+
+def _shared_inventory(config: dict[str, Any], section: str, diag: Diagnostic
+                      ) -> pd.DataFrame | None:
+    """Inventaires déjà lus par le diagnostic, si la section `section` désigne les mêmes
+    (sinon None : l'étape lit les siens)."""
+    wanted = (config.get(section) or {}).get("inventaires")
+    same = wanted is not None and wanted == (config.get("diagnostic") or {}).get("inventaires")
+    return diag.inventory if same else None
 
 
 def _overall(levels: pd.DataFrame) -> pd.Series | None:

@@ -311,12 +311,13 @@ def _summary_row(row: pd.Series, frequency: str, values: pd.DataFrame | None,
 
 
 # --------------------------------------------------------------------------- configuration
-def run_kpis(config: dict[str, Any]) -> Kpis:
+def run_kpis(config: dict[str, Any], inventory: pd.DataFrame | None = None) -> Kpis:
     """Lit la section ``indicateurs`` de la configuration et calcule tout le catalogue.
 
     Clés : ``catalogue`` (fichier du catalogue), ``variables`` (population…), ``date`` (date
     du suivi, pour les retards de mise à jour), ``inventaires`` (facultatif : dossier des
-    inventaires de l'étape 1, pour vérifier que chaque jeu source y figure).
+    inventaires de l'étape 1, pour vérifier que chaque jeu source y figure). `inventory` :
+    ces inventaires déjà lus (par le diagnostic), pour ne pas relire les fichiers.
     """
     section, paths = section_paths(
         config, "indicateurs", {"catalogue": "fichier du catalogue des indicateurs"},
@@ -324,12 +325,12 @@ def run_kpis(config: dict[str, Any]) -> Kpis:
     path = paths["catalogue"]
     catalogue, cat_problems = load_catalogue(path)
     tables, src_problems = load_sources(config.get("fichiers", []))
-    inventory_ids = None
-    if "inventaires" in paths:
+    if inventory is None and "inventaires" in paths:
         from kit._diagnostic_inventory import load_inventories
 
         inventory, _ = load_inventories(paths["inventaires"])
-        inventory_ids = set(inventory["identifiant"].dropna().astype(str))
+    inventory_ids = None if inventory is None else set(
+        inventory["identifiant"].dropna().astype(str))
     variables = dict(section.get("variables") or {})
     variables.setdefault("population", config.get("population"))
     result = compute_kpis(catalogue, tables, variables, section.get("date"), inventory_ids)

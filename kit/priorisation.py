@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kit._collect import cell_of, load_many, problem, problems_frame
+from kit._collect import load_many, problem, problems_frame, row_problem
 from kit._diagnostic_inventory import load_inventories, split_ids
 from kit._format import fmt_number
 from kit.errors import ConfigError
@@ -153,10 +153,10 @@ def _criteria(cases: pd.DataFrame, inventory: pd.DataFrame | None
         ids = split_ids(case.get("jeux_donnees"))
         unknown = [i for i in ids if known is not None and i not in known]
         if unknown:
-            found.append(_case_problem(cases, case, "jeux_donnees", "jeu-inconnu", (
+            found.append(row_problem(cases, case, "jeux_donnees", (
                 f"Le cas d'usage {case['code']} cite {', '.join(unknown)}, absent de "
                 "l'inventaire des données : ajoutez ce jeu à l'inventaire du service qui le "
-                "détient, ou corrigez son identifiant."), "avertissement"))
+                "détient, ou corrigez son identifiant."), "jeu-inconnu", "avertissement"))
         derived = derive_complexity(ids, inventory) if inventory is not None else {}
         for column, label in _ALL.items():
             typed, origin, detail = case.get(column), "saisie", ""
@@ -168,10 +168,10 @@ def _criteria(cases: pd.DataFrame, inventory: pd.DataFrame | None
                     origin = "manquante"
             elif calc and abs(int(typed) - calc[0]) >= 2:
                 detail = f"l'inventaire donnerait {calc[0]} ({calc[1]})"
-                found.append(_case_problem(cases, case, column, "note-incoherente", (
+                found.append(row_problem(cases, case, column, (
                     f"{case['code']} : la note « {label} » saisie ({int(typed)}) s'écarte de "
                     f"ce que dit l'inventaire ({calc[0]} : {calc[1]}). Vérifiez l'une ou "
-                    "l'autre ; la note saisie est gardée."), "avertissement"))
+                    "l'autre ; la note saisie est gardée."), "note-incoherente", "avertissement"))
             rows.append({"code": case["code"], "critere": column,
                          "famille": "impact" if column in IMPACTS else "complexité",
                          "libelle": label, "note": typed if pd.notna(typed) else np.nan,
@@ -180,14 +180,6 @@ def _criteria(cases: pd.DataFrame, inventory: pd.DataFrame | None
                                         "origine", "detail"])
     table["note"] = pd.to_numeric(table["note"], errors="coerce")
     return table, found
-
-
-def _case_problem(cases: pd.DataFrame, case: pd.Series, column: str, code: str, message: str,
-                  niveau: str) -> dict[str, Any]:
-    value = case.get(column)
-    return problem(case["fichier"], message, code=code, niveau=niveau, feuille=case["feuille"],
-                   cellule=cell_of(cases, case, column), ligne=int(case["ligne"]),
-                   colonne=column, valeur=None if pd.isna(value) else str(value))
 
 
 def _weighted(criteria: pd.DataFrame, family: str, weights: dict[str, float]) -> pd.Series:
@@ -255,11 +247,9 @@ def check_group(group: pd.DataFrame, scores: pd.DataFrame, criteria: pd.DataFram
     source = (group.attrs.get("fichiers") or [""])[0]
     found = []
     for _, row in group[~group["cas_usage"].isin(codes) & group["cas_usage"].notna()].iterrows():
-        found.append(problem(row["fichier"], (
+        found.append(row_problem(group, row, "cas_usage", (
             f"Le groupe de travail cite le cas d'usage {row['cas_usage']}, absent de la liste "
-            "des cas d'usage : corrigez le code."), code="cas-inconnu", niveau="avertissement",
-            feuille=row["feuille"], cellule=cell_of(group, row, "cas_usage"),
-            ligne=int(row["ligne"]), colonne="cas_usage", valeur=row["cas_usage"]))
+            "des cas d'usage : corrigez le code."), "cas-inconnu", "avertissement"))
     rows = []
     for code in scores["code"]:
         members = group[group["cas_usage"] == code]
@@ -335,12 +325,15 @@ def prioritize(cases: pd.DataFrame, group: pd.DataFrame | None = None,
         weights=weights)
 
 
-def run_priorisation(config: dict[str, Any]) -> Priorisation:
+def run_priorisation(config: dict[str, Any], inventory: pd.DataFrame | None = None
+                     ) -> Priorisation:
     """Lit la section ``priorisation`` de la configuration et mène toute l'étape 2.
 
     Clés : ``cas_usage`` (fichier des cas d'usage), ``groupe_travail`` (facultatif),
     ``inventaires`` (facultatif : dossier des inventaires de l'étape 1, pour calculer les
     complexités laissées vides), ``poids`` (facultatif : critère → poids, 1 par défaut).
+    `inventory` : ces inventaires déjà lus (par le diagnostic), pour ne pas relire les
+    fichiers.
     """
     section, paths = section_paths(
         config, "priorisation", {"cas_usage": "fichier des cas d'usage candidats"},
@@ -351,8 +344,7 @@ def run_priorisation(config: dict[str, Any]) -> Priorisation:
     if "groupe_travail" in paths:
         group, group_problems = load_many(paths["groupe_travail"], "groupe_travail")
         problems.append(group_problems)
-    inventory = None
-    if "inventaires" in paths:
+    if inventory is None and "inventaires" in paths:
         inventory, _ = load_inventories(paths["inventaires"])  # contrôlés à l'étape 1
     return prioritize(cases, group, inventory, section.get("poids"), problems_frame(problems))
 
