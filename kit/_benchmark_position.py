@@ -27,12 +27,19 @@ import pandas as pd
 from kit._benchmark_common import MIN_PEERS, SmallGroupWarning, fr_number, profile_of, warn
 from kit.errors import DataError
 
-__all__ = ["compare_evolution", "comparison_table", "peer_trend", "peer_values", "position"]
+__all__ = ["compare_evolution", "comparison_table", "peer_trend", "peer_values", "position",
+           "reliable_positions"]
 
 POSITION_OUTPUT = ["indicateur", "libelle", "unite", "sens", "annee", "valeur", "n_pairs",
                    "sur", "rang", "percentile", "quartile", "percentile_favorable", "mediane",
                    "q1", "q3", "moyenne", "ecart_type", "ecart_mediane", "ecart_mediane_pct",
                    "zscore", "alerte"]
+
+
+def reliable_positions(positions: pd.DataFrame) -> pd.DataFrame:
+    """Positions qui se lisent « mieux / moins bien » : sens souhaitable connu (percentile
+    orienté calculé) et aucune alerte (assez de pairs renseignés, valeur présente)."""
+    return positions[positions["percentile_favorable"].notna() & (positions["alerte"] == "")]
 
 
 def _meta(values: pd.DataFrame) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kit._benchmark_common import fr_number
+from kit._benchmark_position import reliable_positions
 from kit._charts_base import HIGHLIGHT, OTHERS, add_source
 from kit.errors import KitError
 
@@ -217,7 +218,7 @@ def plot_percentile_profile(positions: pd.DataFrame, source: str | None = None) 
     _require(positions, ["indicateur", "libelle", "annee", "percentile_favorable", "alerte"],
              "le profil de percentiles")
     latest = positions.sort_values("annee").groupby("indicateur", sort=False).tail(1)
-    usable = latest[latest["percentile_favorable"].notna() & (latest["alerte"] == "")]
+    usable = reliable_positions(latest)
     dropped = latest[~latest.index.isin(usable.index)]
     usable = usable.sort_values("percentile_favorable", kind="stable")
     name = positions.attrs.get("profile", {}).get("nom", "la collectivité")

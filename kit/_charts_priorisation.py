@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kit._charts_base import (
-    HIGHLIGHT, OTHERS, PALETTE, _HEADER_CSS, add_source, fmt_number, mpl_style,
+    HIGHLIGHT, OTHERS, PALETTE, add_source, fmt_number, mpl_style, style_table,
 )
 from kit._charts_diagnostic import _heatmap
 
@@ -157,8 +157,6 @@ def group_table(prio: Any) -> Any:
         return f"color: {style[1]}; font-weight: bold" if style else ""
 
     roles = [c for c in table.columns if c != "cas d'usage"]
-    return (table.style.format({r: lambda v: _STATUS_STYLE.get(v, (v, ""))[0] for r in roles},
-                               na_rep="—")
-            .map(color, subset=roles).hide(axis="index")
-            .set_properties(**{"text-align": "left"})
-            .set_table_styles([{"selector": "th", "props": _HEADER_CSS}]))
+    return (style_table(table)
+            .format({r: lambda v: _STATUS_STYLE.get(v, (v, ""))[0] for r in roles}, na_rep="—")
+            .map(color, subset=roles))

@@ -19,6 +19,7 @@ from kit._collect import load_many, problems_frame, row_problem
 
 __all__ = [
     "ACCESSIBLE_MODES",
+    "DSP_HOLDER",
     "FRESHNESS_DAYS",
     "check_inventory",
     "crossing_edges",
@@ -44,8 +45,9 @@ FRESHNESS_DAYS = {
 #: Modes d'accès qui permettent à la collectivité d'utiliser les données sans démarche.
 ACCESSIBLE_MODES = ("Interne", "API", "Open data publié")
 
-_DSP = "Délégataire (DSP)"
-_EXTERNAL = ("Délégataire (DSP)", "Prestataire", "Partenaire")
+#: Détenteur d'un jeu confié à un délégataire de service public (liste du modèle d'inventaire).
+DSP_HOLDER = "Délégataire (DSP)"
+_EXTERNAL = (DSP_HOLDER, "Prestataire", "Partenaire")
 
 
 def load_inventories(sources: str | Path | Iterable[str | Path]
@@ -187,7 +189,7 @@ def _check_rgpd(inventory: pd.DataFrame, inv: pd.DataFrame, register: pd.DataFra
 
 def _check_holders(inventory: pd.DataFrame, inv: pd.DataFrame) -> list[dict[str, Any]]:
     found = []
-    for _, row in inv[inv["detenteur"] == _DSP].iterrows():
+    for _, row in inv[inv["detenteur"] == DSP_HOLDER].iterrows():
         clause = row.get("clauses_donnees_dsp")
         clause = None if clause is None or pd.isna(clause) else str(clause)
         if clause != "oui":
@@ -318,7 +320,7 @@ def uncontrolled_holdings(inventory: pd.DataFrame) -> pd.DataFrame:
     inv = inventory[inventory["detenteur"].isin(_EXTERNAL)]
     clause = inv["clauses_donnees_dsp"].fillna("inconnu")
     blocked = ~inv["mode_acces"].isin(ACCESSIBLE_MODES) | (
-        (inv["detenteur"] == _DSP) & (clause != "oui"))
+        (inv["detenteur"] == DSP_HOLDER) & (clause != "oui"))
     cols = ["nom_delegataire", "detenteur", "identifiant", "titre", "service_producteur",
             "mode_acces", "clauses_donnees_dsp"]
     out = inv.loc[blocked, cols].copy()

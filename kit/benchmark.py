@@ -49,7 +49,7 @@ from kit._benchmark_data import (
 from kit._benchmark_duckdb import summarize_groups
 from kit._benchmark_engine import POSITION_COLUMNS, position_all
 from kit._benchmark_position import (
-    compare_evolution, comparison_table, peer_trend, peer_values, position,
+    compare_evolution, comparison_table, peer_trend, peer_values, position, reliable_positions,
 )
 from kit._benchmark_strata import STRATA, assign_strata, strata_table, stratum_label
 from kit.errors import DataError, KitError
@@ -79,6 +79,7 @@ __all__ = [
     "position",
     "position_all",
     "profile_from_config",
+    "reliable_positions",
     "select_peers",
     "strata_table",
     "stratum_label",

@@ -29,6 +29,7 @@ from kit._comite_suivi import (
     save_snapshot,
     snapshot,
 )
+from kit._diagnostic_inventory import ACCESSIBLE_MODES, DSP_HOLDER
 from kit._format import fmt_date, fmt_number, fmt_percent
 from kit.diagnostic import Diagnostic, run_diagnostic
 from kit.errors import KitError
@@ -44,8 +45,6 @@ __all__ = ["Comite", "check_open", "decisions", "export_open_data", "key_figures
 #: Licence des fichiers publiés (l'une des deux licences fixées par décret pour les
 #: administrations).
 LICENCE = "Licence Ouverte / Open Licence version 2.0"
-_ACCESSIBLE = ("Interne", "API", "Open data publié")
-_DSP = "Délégataire (DSP)"
 
 
 @dataclass
@@ -154,7 +153,7 @@ def key_figures(c: Comite) -> pd.DataFrame:
                      f"niveau « {overall['niveau']} », cible {fmt_number(overall['cible'], 1)}"
                      + gain))
     inv = c.diag.inventory
-    accessible = inv["mode_acces"].isin(_ACCESSIBLE).mean() * 100 if len(inv) else float("nan")
+    accessible = inv["mode_acces"].isin(ACCESSIBLE_MODES).mean() * 100 if len(inv) else float("nan")
     rows.append(("Jeux de données inventoriés", str(len(inv)),
                  f"{fmt_percent(accessible)} utilisables sans démarche : internes, par API ou "
                  "en open data"))
@@ -176,8 +175,7 @@ def key_figures(c: Comite) -> pd.DataFrame:
                      f"{count.get('toujours ouverte', 0)} toujours ouverte(s), "
                      f"{count.get('nouvelle', 0)} nouvelle(s)"))
     if c.positions is not None and not c.positions.empty:
-        usable = c.positions[c.positions["percentile_favorable"].notna()
-                             & (c.positions["alerte"].fillna("") == "")]
+        usable = bm.reliable_positions(c.positions)
         better = int((usable["percentile_favorable"] > 50).sum())
         rows.append(("Comparaison avec les pairs", f"{better} sur {len(usable)}",
                      "indicateurs meilleurs que la médiane des collectivités comparables "
@@ -201,7 +199,7 @@ def decisions(c: Comite) -> pd.DataFrame:
     for _, check in rgpd.iterrows():
         name = ids.get((check["fichier"], check["ligne"]), check["fichier"])
         rows.append((1, "1. Diagnostic", f"Données personnelles : {name}", check["message"]))
-    dsp = inv[(inv["detenteur"] == _DSP) & (inv["clauses_donnees_dsp"] != "oui")]
+    dsp = inv[(inv["detenteur"] == DSP_HOLDER) & (inv["clauses_donnees_dsp"] != "oui")]
     for holder, sets in dsp.groupby(dsp["nom_delegataire"].fillna("délégataire non nommé"),
                                     sort=True)["identifiant"]:
         rows.append((2, "1. Diagnostic", f"Délégation : {holder}", (
@@ -232,8 +230,8 @@ def decisions(c: Comite) -> pd.DataFrame:
             rows.append((2, "2. Priorisation", f"Projet {c.prio.choice}",
                          f"Compléter le groupe de travail du projet retenu : {roles}."))
     if c.positions is not None:
-        reliable = c.positions["alerte"].fillna("").astype(str) == ""
-        worst = c.positions[(c.positions["percentile_favorable"] < 25) & reliable]
+        usable = bm.reliable_positions(c.positions)
+        worst = usable[usable["percentile_favorable"] < 25]
         for _, p in worst.iterrows():
             rows.append((3, "4. Comparaison", p["libelle"], (
                 f"Dans le quart le moins favorable des collectivités comparables "

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from kit._collect import load_many, problem, problems_frame, row_problem
-from kit._diagnostic_inventory import load_inventories, split_ids
+from kit._diagnostic_inventory import DSP_HOLDER, load_inventories, split_ids
 from kit._format import fmt_number
 from kit.errors import ConfigError
 from kit.workspace import section_paths
@@ -56,7 +56,6 @@ _ACCESS = {"Interne": 1, "Open data publié": 1, "API": 2, "Export manuel": 3, "
 _QUALITY = {4: 1, 3: 2, 2: 4, 1: 5}
 #: Volume total (lignes) → complexité de quantité : moins de 1 000 → 1 … un million ou plus → 5.
 _VOLUME_STEPS = (1_000, 10_000, 100_000, 1_000_000)
-_DSP = "Délégataire (DSP)"
 _ALL = {**IMPACTS, **COMPLEXITIES}
 
 
@@ -119,7 +118,7 @@ def derive_complexity(ids: list[str], inventory: pd.DataFrame) -> dict[str, tupl
     for _, row in rows.iterrows():
         note = _ACCESS.get(_text(row["mode_acces"]))
         why = _text(row["mode_acces"]).lower() if note else "mode d'accès non renseigné"
-        if _text(row.get("detenteur")) == _DSP:
+        if _text(row.get("detenteur")) == DSP_HOLDER:
             clause = _text(row.get("clauses_donnees_dsp"))
             if clause == "non":
                 note, why = max(note or 0, 4), why + ", délégataire sans clause données"
@@ -269,10 +268,7 @@ def check_group(group: pd.DataFrame, scores: pd.DataFrame, criteria: pd.DataFram
                 status = "non requis"
             else:
                 status = "manquant"
-                if members.empty:  # déjà signalé en une fois
-                    rows.append({"code": code, "role": role, "statut": status, "fonction": "",
-                                 "structure": ""})
-                    continue
+            if status == "manquant" and not members.empty:  # groupe absent : signalé en une fois
                 why = " alors que le cas d'usage traite des données personnelles" \
                     if role == "DPO" else ""
                 found.append(problem(source, (
