@@ -22,6 +22,7 @@ demo: $(STAMP) ## Exécute tous les notebooks sur data/samples et écrit les rap
 	$(BIN)/python -m kit demo
 
 test: $(STAMP) ## Lance toute la suite de tests, dont nbval sur chaque notebook
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest tests kit --doctest-modules
 	$(BIN)/python -m pytest --nbval-lax notebooks -p no:cacheprovider
 
@@ -29,7 +30,7 @@ bench: $(STAMP) ## Lance les bancs d'essai de benchmarks/ (kit contre la référ
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done
 
 samples: $(STAMP) ## Régénère les fichiers d'exemple de data/samples
-	$(BIN)/python -m kit.samples
+	$(BIN)/python -m tools.samples
 
 templates: $(STAMP) ## Régénère les modèles à remplir de templates/ depuis kit/schemas
 	$(BIN)/python -m kit.templates

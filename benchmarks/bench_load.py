@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from kit import load_table  # noqa: E402
-from kit.samples import generate_large  # noqa: E402
+from tools.large_files import generate_large  # noqa: E402
 
 
 def _timed(fn) -> float:

@@ -2,8 +2,15 @@
 
 API publique : `load_table`, `list_tables`, `validate`, `profile`, les formules d'indicateurs
 (`parse_formula`, `compute_indicator`, `compute_indicators`, `register_indicator`) et les erreurs
-`KitError`. Les étapes ont leur module : `kit.diagnostic` (étape 1), `kit.kpi` (étape 3),
-`kit.benchmark` (étape 4), `kit.templates` (modèles à remplir), `kit.charts` (graphiques).
+`KitError`. Chaque étape de la méthode a sa pièce : `kit.diagnostic` (1), `kit.priorisation`
+(2), `kit.kpi` (3), `kit.benchmark` (4), `kit.comite` (5) ; `kit.workspace` lit la configuration
+d'une collectivité, `kit.templates` écrit les modèles à remplir, `kit.charts` dessine.
+
+Agencement (ARCHITECTURE.md) : chaque pièce est atteinte par son ``__init__`` ; les imports vont
+dans un seul sens — noyau (errors, _format, _parse, _paths, _cli) ← schemas, territories,
+formulas, report ← io, validation ← quality, templates ← workspace ← étapes (jamais entre elles)
+← comite ← charts ← ligne de commande. `lint-imports` (contrat dans pyproject.toml) et
+tests/test_architecture.py le vérifient à chaque `make test`.
 """
 
 from __future__ import annotations

@@ -16,46 +16,27 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from kit._cli import FrenchParser
 from kit.errors import KitError
+from kit.io import load_table
+from kit.quality import profile
+from kit.report import demo_main
+from kit.schemas import load_schema
+from kit.validation import validate
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
 
-class _FrenchFormatter(argparse.HelpFormatter):
-    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
-        super().add_usage(usage, actions, groups,
-                          "utilisation : " if prefix is None else prefix)
-
-
-class _FrenchParser(argparse.ArgumentParser):
-    """`ArgumentParser` dont l'aide et les messages d'usage sont en français."""
-
-    def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        kwargs.setdefault("formatter_class", _FrenchFormatter)
-        super().__init__(*args, **kwargs)
-        self._positionals.title = "arguments"
-        self._optionals.title = "options"
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.print_usage(sys.stderr)
-        message = (message.replace("the following arguments are required",
-                                   "arguments obligatoires manquants")
-                   .replace("unrecognized arguments", "arguments inconnus")
-                   .replace("invalid choice", "choix invalide")
-                   .replace("expected one argument", "une valeur est attendue"))
-        self.exit(2, f"{self.prog} : erreur : {message}\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
     """Analyseur des arguments ; chaque sous-commande range sa fonction dans ``func``."""
-    parser = _FrenchParser(
+    parser = FrenchParser(
         prog="python -m kit",
         description="Kit d'analyse de données pour les collectivités territoriales.",
         add_help=False,
     )
     parser.add_argument("-h", "--help", action="help", help="affiche cette aide et quitte")
     sub = parser.add_subparsers(title="commandes", dest="commande", metavar="COMMANDE",
-                                parser_class=_FrenchParser)
+                                parser_class=FrenchParser)
     valider = sub.add_parser(
         "valider", add_help=False,
         help="vérifie un fichier (xlsx, ods, csv…) contre un schéma de données",
@@ -86,16 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
 def _cmd_demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from kit.report import demo_main
-
     return demo_main(Path.cwd())
 
 
 def _cmd_valider(args: argparse.Namespace) -> int:
-    from kit.io import load_table
-    from kit.quality import profile
-    from kit.schemas import load_schema
-    from kit.validation import validate
 
     try:
         schema = load_schema(args.schema) if args.schema else None

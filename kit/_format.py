@@ -7,24 +7,58 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["fmt_date", "fmt_number", "fmt_percent", "short_axis", "wrap_label"]
+__all__ = ["fmt_date", "fmt_number", "fmt_percent", "fmt_value", "short_axis", "wrap_label"]
 
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
            "septembre", "octobre", "novembre", "décembre")
 
 
-def fmt_number(value: Any, decimals: int = 1) -> str:
+#: Séparateur des milliers (espace fine insécable, comme les règles `fr_FR` de Babel / CLDR).
+THOUSANDS = "\u202f"
+
+
+def fmt_number(value: Any, decimals: int = 1, signed: bool = False) -> str:
     """Nombre à la française : espace fine insécable pour les milliers, virgule décimale.
+
+    Seul endroit du kit qui écrit un nombre pour un lecteur (rapports, messages, modèles).
+    ``signed=True`` écrit le signe d'une évolution : « +4,2 », « −0,3 » (vrai signe moins).
 
     Examples
     --------
     >>> fmt_number(1234.5), fmt_number(1234.5, 0), fmt_number(None)
     ('1\u202f234,5', '1\u202f234', '—')
+    >>> fmt_number(4.25, 1, signed=True), fmt_number(-0.04, 1, signed=True)
+    ('+4,2', '−0,0')
     """
     if value is None or pd.isna(value):
         return "—"
-    text = f"{float(value):,.{decimals}f}"
-    return text.replace(",", "\u202f").replace(".", ",")
+    text = f"{float(value):,.{decimals}f}".replace(",", THOUSANDS).replace(".", ",")
+    if signed:
+        text = text.replace("-", "−") if text.startswith("-") else "+" + text
+    return text
+
+
+def fmt_value(value: Any) -> str:
+    """Valeur citée telle quelle (bornes d'un schéma, valeur d'une cellule) : un nombre garde
+    toutes ses décimales, écrit à la française ; une date est écrite jj/mm/aaaa ; le reste en
+    texte.
+
+    Examples
+    --------
+    >>> fmt_value(15000), fmt_value(2.0), fmt_value(1234.25), fmt_value("A")
+    ('15\u202f000', '2', '1\u202f234,25', 'A')
+    >>> fmt_value(pd.Timestamp("2026-03-14"))
+    '14/03/2026'
+    """
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (int, float)):
+        return f"{value:,}".replace(",", THOUSANDS).replace(".", ",")
+    return str(value)
 
 
 def fmt_percent(value: Any, decimals: int = 0) -> str:

@@ -122,6 +122,33 @@ class Distinct:
                                 uniq.iloc[order].reset_index(drop=True)]
 
 
+def column_letter(i: int) -> str:
+    """Lettre de colonne d'un tableur pour un indice 0-based : 0 → A, 25 → Z, 26 → AA.
+
+    >>> column_letter(0), column_letter(25), column_letter(26), column_letter(701)
+    ('A', 'Z', 'AA', 'ZZ')
+    """
+    s = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def column_index(letter: str) -> int:
+    """Indice 0-based d'une lettre de colonne : « A » → 0, « AA » → 26 (inverse de
+    `column_letter`).
+
+    >>> column_index("A"), column_index("Z"), column_index("AA"), column_index("ZZ")
+    (0, 25, 26, 701)
+    """
+    position = 0
+    for char in letter.upper():
+        position = position * 26 + ord(char) - 64
+    return position - 1
+
+
 def arrow_array(s: pd.Series) -> pa.ChunkedArray | None:
     """Tableau pyarrow d'une colonne de texte pandas 3 (type « str »), None pour une autre
     colonne : le seul endroit du kit qui lit cet attribut interne de pandas."""

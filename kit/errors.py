@@ -57,3 +57,11 @@ class DataError(KitError, ValueError):
 
 class ConfigError(KitError):
     """Fichier de configuration de la collectivité incorrect."""
+
+
+class BenchmarkWarning(UserWarning):
+    """Avertissement de la comparaison entre territoires (message en français)."""
+
+
+class SmallGroupWarning(BenchmarkWarning):
+    """Groupe de comparaison trop petit pour que rangs et percentiles aient du sens."""

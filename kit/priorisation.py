@@ -11,7 +11,7 @@ dont les données sont accessibles ; on vérifie ensuite que le choix tient quan
 poids, et que son groupe de travail réunit les rôles attendus (élu référent, DSI, direction
 métier, DPO s'il y a des données personnelles, société civile).
 
-Fonctions pures (tableau en entrée, tableau en sortie), sauf `run_priorisation` qui lit les
+Fonctions pures (tableau en entrée, tableau en sortie), sauf `run_prioritization` qui lit les
 fichiers désignés par la configuration.
 """
 
@@ -24,15 +24,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kit._collect import load_many, problem, problems_frame, row_problem
-from kit._diagnostic_inventory import DSP_HOLDER, load_inventories, split_ids
 from kit._format import fmt_number
 from kit.errors import ConfigError
-from kit.workspace import section_paths
+from kit.workspace import (
+    DSP_HOLDER,
+    load_inventories,
+    load_many,
+    problem,
+    problems_frame,
+    row_problem,
+    section_paths,
+    split_ids,
+    unknown_ids,
+)
 
-__all__ = ["COMPLEXITIES", "IMPACTS", "QUADRANTS", "ROLES", "Priorisation", "check_group",
+__all__ = ["COMPLEXITIES", "IMPACTS", "QUADRANTS", "ROLES", "Prioritization", "check_group",
            "derive_complexity", "load_use_cases", "prioritize", "ranking_table", "robustness",
-           "run_priorisation",
+           "run_prioritization",
            "score_use_cases", "write_synthesis"]
 
 #: Critères d'impact (colonne du modèle → libellé court).
@@ -60,7 +68,7 @@ _ALL = {**IMPACTS, **COMPLEXITIES}
 
 
 @dataclass
-class Priorisation:
+class Prioritization:
     """Résultat de l'étape 2."""
 
     #: un cas d'usage par ligne : code, titre, service_porteur, notes, impact, complexite,
@@ -150,7 +158,7 @@ def _criteria(cases: pd.DataFrame, inventory: pd.DataFrame | None
     rows, found = [], []
     for _, case in cases.iterrows():
         ids = split_ids(case.get("jeux_donnees"))
-        unknown = [i for i in ids if known is not None and i not in known]
+        unknown = unknown_ids(case.get("jeux_donnees"), known)
         if unknown:
             found.append(row_problem(cases, case, "jeux_donnees", (
                 f"Le cas d'usage {case['code']} cite {', '.join(unknown)}, absent de "
@@ -283,8 +291,8 @@ def check_group(group: pd.DataFrame, scores: pd.DataFrame, criteria: pd.DataFram
 
 def prioritize(cases: pd.DataFrame, group: pd.DataFrame | None = None,
                inventory: pd.DataFrame | None = None, weights: dict[str, float] | None = None,
-               problems: pd.DataFrame | None = None) -> Priorisation:
-    """Toute l'étape 2 sur des tableaux déjà lus (voir `run_priorisation`)."""
+               problems: pd.DataFrame | None = None) -> Prioritization:
+    """Toute l'étape 2 sur des tableaux déjà lus (voir `run_prioritization`)."""
     try:
         weights = {str(k): float(v) for k, v in (weights or {}).items()}
     except (TypeError, ValueError):
@@ -314,15 +322,15 @@ def prioritize(cases: pd.DataFrame, group: pd.DataFrame | None = None,
         scores["groupe_complet"] = ~scores["code"].isin(missing.index)
     else:
         scores["groupe_complet"] = pd.NA
-    return Priorisation(
+    return Prioritization(
         cases=scores, criteria=criteria, group=group_status,
         problems=problems_frame([problems if problems is not None else pd.DataFrame(), *found]),
         choice=_choice(scores), robustness=robustness(cases, criteria, weights),
         weights=weights)
 
 
-def run_priorisation(config: dict[str, Any], inventory: pd.DataFrame | None = None
-                     ) -> Priorisation:
+def run_prioritization(config: dict[str, Any], inventory: pd.DataFrame | None = None
+                     ) -> Prioritization:
     """Lit la section ``priorisation`` de la configuration et mène toute l'étape 2.
 
     Clés : ``cas_usage`` (fichier des cas d'usage), ``groupe_travail`` (facultatif),
@@ -345,7 +353,7 @@ def run_priorisation(config: dict[str, Any], inventory: pd.DataFrame | None = No
     return prioritize(cases, group, inventory, section.get("poids"), problems_frame(problems))
 
 
-def ranking_table(prio: Priorisation) -> pd.DataFrame:
+def ranking_table(prio: Prioritization) -> pd.DataFrame:
     """Classement des cas d'usage, colonnes en français, pour un rapport."""
     out = prio.cases.rename(columns={"titre": "cas d'usage", "service_porteur": "service porteur",
                                      "complexite": "complexité"})
@@ -354,7 +362,7 @@ def ranking_table(prio: Priorisation) -> pd.DataFrame:
                 "quadrant", "données accessibles"]]
 
 
-def write_synthesis(prio: Priorisation) -> str:
+def write_synthesis(prio: Prioritization) -> str:
     """Synthèse en français (Markdown) rédigée à partir des résultats."""
     scores = prio.cases.set_index("code")
     if prio.choice is None:
@@ -405,3 +413,8 @@ def write_synthesis(prio: Priorisation) -> str:
         lines.append(f"{derived} notes de complexité ont été calculées à partir de "
                      "l'inventaire des données de l'étape 1.")
     return "\n\n".join(lines)
+
+
+# Anciens noms (version 0.1), gardés pour les notebooks déjà copiés par les équipes.
+run_priorisation = run_prioritization
+Priorisation = Prioritization

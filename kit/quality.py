@@ -14,7 +14,8 @@ from typing import Any
 import pandas as pd
 
 from kit import _parse
-from kit._validation_types import as_text
+from kit._format import fmt_percent
+from kit.validation import as_text
 
 __all__ = ["Profile", "detect_personal_data", "personal_fragments", "profile"]
 
@@ -158,7 +159,7 @@ class Profile:
         lines = [
             f"Lignes : {s['lignes']} ; colonnes : {s['colonnes']}",
             f"Lignes en double : {s['lignes_dupliquees']}",
-            f"Complétude : {_pct(s['completude_pct'])}",
+            f"Complétude : {fmt_percent(s['completude_pct'], 1)}",
             f"Date la plus récente : {_date(s['date_la_plus_recente'])}",
             f"Données personnelles soupçonnées : {perso or 'aucune'}",
             "",
@@ -167,7 +168,7 @@ class Profile:
         for row in self.columns.itertuples(index=False):
             extra = f", données personnelles : {row.donnees_personnelles}" \
                 if row.donnees_personnelles else ""
-            lines.append(f"- {row.colonne} ({row.type}) : rempli à {_pct(row.remplissage_pct)}, "
+            lines.append(f"- {row.colonne} ({row.type}) : rempli à {fmt_percent(row.remplissage_pct, 1)}, "
                          f"{row.valeurs_distinctes} valeur(s) distincte(s){extra}")
         return "\n".join(lines) + "\n"
 
@@ -180,7 +181,7 @@ class Profile:
         perso = ", ".join(f"{c} ({k})" for c, k in s["colonnes_donnees_personnelles"].items())
         head = (f"<p><strong>{s['lignes']} lignes, {s['colonnes']} colonnes</strong> ; "
                 f"lignes en double : {s['lignes_dupliquees']} ; complétude : "
-                f"{esc(_pct(s['completude_pct']))} ; date la plus récente : "
+                f"{esc(fmt_percent(s['completude_pct'], 1))} ; date la plus récente : "
                 f"{esc(_date(s['date_la_plus_recente']))} ; données personnelles "
                 f"soupçonnées : {esc(perso or 'aucune')}</p>")
         cols = list(self.columns.columns)
@@ -190,10 +191,6 @@ class Profile:
             for rec in self.columns.itertuples(index=False))
         return (f'<div class="kit-profil">{head}<table><thead><tr>{th}</tr></thead>'
                 f"<tbody>{rows}</tbody></table></div>")
-
-
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.1f}".replace(".", ",") + " %"
 
 
 def _date(x: Any) -> str:

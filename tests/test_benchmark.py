@@ -16,14 +16,17 @@ import plotly.graph_objects as go
 import pytest
 
 from kit import benchmark as bm
-from kit._charts_benchmark import (
-    plot_comparison_table, plot_peer_distribution, plot_peer_ranking, plot_peer_trend,
+from kit.charts import (
+    PALETTE,
+    plot_comparison_table,
+    plot_peer_distribution,
+    plot_peer_ranking,
+    plot_peer_trend,
     plot_percentile_profile,
 )
-from kit._samples_benchmark import TRAPS, write_benchmark_samples
-from kit.charts import PALETTE
 from kit.errors import DataError, KitError
 from kit.territories import load_territories
+from tools.samples._benchmark import TRAPS, write_benchmark_samples
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REAL = SHARED / "data" / "real"
@@ -200,8 +203,8 @@ class TestSelectPeers:
         peers = bm.select_peers(PROFILE, _territories(), strata="dgf")
         summary = bm.peer_group_summary(peers).set_index("élément")["valeur"]
         assert summary["Nombre de pairs"] == "6"
-        assert summary["Population des pairs"] == "de 35 000 à 49 999 habitants (médiane 42 500)"
-        assert "Testville (99999), 42 000 habitants" == summary["Collectivité"]
+        assert summary["Population des pairs"] == "de 35\u202f000 à 49\u202f999 habitants (médiane 42\u202f500)"
+        assert "Testville (99999), 42\u202f000 habitants" == summary["Collectivité"]
 
     def test_vrais_pairs_de_clairval(self) -> None:
         prof = bm.profile_from_config({"code_insee": "07999", "nom": "Clairval",

@@ -40,7 +40,7 @@ def test_valid_file_exit_0(tmp_path, schema):
     res = run("valider", str(csv), "--schema", str(schema))
     assert res.returncode == 0, res.stderr
     assert "Fichier conforme au schéma." in res.stdout
-    assert "2 ligne(s) valide(s) sur 2 (100,0 %)" in res.stdout
+    assert "2 ligne(s) valide(s) sur 2 (100,0\u00a0%)" in res.stdout
 
 
 def test_errors_exit_1_with_cells(tmp_path, schema):

@@ -188,7 +188,7 @@ class TestFollowUp:
         assert [v for v in _personal() if v in text] == []
 
     def test_latest_snapshot_before_date_and_corrupt_file(self, tmp_path):
-        from kit._comite_suivi import latest_snapshot
+        from kit.comite import latest_snapshot
 
         for day in ("2025-10-01", "2025-12-01", "2026-02-01"):
             (tmp_path / f"comite_{day}.json").write_text(json.dumps(
@@ -202,7 +202,7 @@ class TestFollowUp:
             latest_snapshot(tmp_path, dt.date(2026, 1, 15))
 
     def test_compare_decisions_by_hand(self):
-        from kit._comite_suivi import compare_decisions
+        from kit.comite import compare_decisions
 
         now = pd.DataFrame([(2, "1. Diagnostic", "A", "x"), (1, "3. Indicateurs", "B", "y")],
                            columns=["priorité", "étape", "sujet", "décision"])
@@ -218,7 +218,7 @@ class TestFollowUp:
 
 
 def test_previous_decision_without_priority_is_kept():
-    from kit._comite_suivi import compare_decisions
+    from kit.comite import compare_decisions
 
     now = pd.DataFrame(columns=["priorité", "étape", "sujet", "décision"])
     got = compare_decisions(now, {"decisions": [{"étape": "1. Diagnostic", "sujet": "A"}],

@@ -262,7 +262,7 @@ class TestMaturityScores:
 
 class TestLoadMaturity:
     def test_files_traps(self, tmp_path: Path) -> None:
-        from kit._maturity_content import QUESTIONS
+        from kit.templates import MATURITY_QUESTIONS as QUESTIONS
 
         ok = {q["code"]: 3 for q in QUESTIONS}
         write_questionnaire(tmp_path / "eau.xlsx", service="Eau",

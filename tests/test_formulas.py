@@ -16,13 +16,27 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from kit import formulas
-from kit._formulas_ast import (
-    Binary, Call, Compare, Logical, Name, Not, Number, String, Unary, walk,
-)
 from kit.errors import KitError
 from kit.formulas import (
-    Formula, FormulaError, compute_indicator, compute_indicators, parse_formula,
-    register_indicator, registered_indicators,
+    Formula,
+    FormulaError,
+    compute_indicator,
+    compute_indicators,
+    parse_formula,
+    register_indicator,
+    registered_indicators,
+)
+from kit.formulas._ast import (
+    Binary,
+    Call,
+    Compare,
+    Logical,
+    Name,
+    Not,
+    Number,
+    String,
+    Unary,
+    walk,
 )
 
 SETTINGS = settings(max_examples=200, deadline=None,

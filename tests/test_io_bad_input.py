@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import kit
-import kit._safety
+import kit.io._safety
 from kit.errors import (
     CorruptFileError,
     EmptyFileError,
@@ -119,7 +119,7 @@ def test_zip_bomb_over_1gib(tmp_path):
 
 
 def test_zip_bomb_small_limit(tmp_path, monkeypatch):
-    monkeypatch.setattr(kit._safety, "MAX_MEMBER", 8 << 20)
+    monkeypatch.setattr(kit.io._safety, "MAX_MEMBER", 8 << 20)
     p = _bomb(tmp_path / "bombe_petite.xlsx", 64 << 20, level=9)
     _raises(p, UnsafeFileError)
 

@@ -3,7 +3,7 @@
 Le chemin rapide fait typer le corps du tableau par le lecteur C de pandas (valeurs de
 remplacement lues comme manquantes puis comptées, Latin-1 pour un Windows-1252 sans octet
 0x80-0x9F…). Le chemin ordinaire (toutes les cellules lues en texte, puis les analyseurs du
-kit) est obtenu en désactivant `kit._text._read_typed` : les deux doivent donner le même
+kit) est obtenu en désactivant `kit.io._text._read_typed` : les deux doivent donner le même
 DataFrame et la même provenance.
 """
 
@@ -19,14 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kit
-import kit._encoding
 import kit._parse
-import kit._text
-import kit._types
-from kit import _junk
-from kit._safety import detect_format
+import kit.io._encoding
+import kit.io._text
+import kit.io._types
 from kit.errors import KitError
-from kit.io import _detect_format
+from kit.io import _detect_format, _junk, detect_format
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = Path("/work/shared/data/real")
@@ -161,7 +159,7 @@ def tricky(tmp_path_factory) -> dict[str, Path]:
 
 def _ordinary(path: Path, monkeypatch) -> pd.DataFrame:
     with monkeypatch.context() as m:
-        m.setattr(kit._text, "_read_typed", lambda *a, **k: None)
+        m.setattr(kit.io._text, "_read_typed", lambda *a, **k: None)
         return kit.load_table(path)
 
 
@@ -189,14 +187,14 @@ def test_fast_path_matches_ordinary_path(tricky, name, monkeypatch):
 def test_imposed_header_matches_ordinary_path(tricky, name, header_row, monkeypatch):
     fast = kit.load_table(tricky[name], header_row=header_row)
     with monkeypatch.context() as m:
-        m.setattr(kit._text, "_read_typed", lambda *a, **k: None)
+        m.setattr(kit.io._text, "_read_typed", lambda *a, **k: None)
         slow = kit.load_table(tricky[name], header_row=header_row)
     _same(fast, slow)
 
 
 def test_fast_path_is_taken_and_counts_placeholders(tricky):
     path = tricky["remplacements_nets.csv"]
-    table = kit._text.read_text(path.read_bytes(), path)
+    table = kit.io._text.read_text(path.read_bytes(), path)
     assert table.typed_body is not None
     assert table.placeholders  # « nd », « - », « secret »… lus comme manquants, retrouvés
     df = kit.load_table(path)
@@ -238,8 +236,8 @@ def test_latin1_shortcut_only_without_c1_bytes(tricky):
     df = kit.load_table(tricky["apostrophe.csv"])
     assert df.attrs["source"]["encoding"] == "cp1252"
     assert df["Libellé"].str.contains("’").sum() == 6
-    assert not kit._encoding.no_c1("a’b".encode("cp1252"), 0)
-    assert kit._encoding.no_c1("aéb".encode("cp1252"), 0)
+    assert not kit.io._encoding.no_c1("a’b".encode("cp1252"), 0)
+    assert kit.io._encoding.no_c1("aéb".encode("cp1252"), 0)
 
 
 def test_quoted_record_is_split(tricky):
@@ -273,7 +271,7 @@ _UTF8_SEQ = re.compile(rb"[\xc3][\x80-\xbf]|\xc2[\xa0-\xbf]|\xe2\x80[\x90-\xbf]"
        st.integers(0, 200))
 def test_utf8_sequence_search_matches_regex(values, repeat):
     data = bytes([0xE2, 0x41] * repeat + values)  # beaucoup de « â » : recherche vectorisée
-    assert kit._encoding.has_utf8_seq(data) == bool(_UTF8_SEQ.search(data))
+    assert kit.io._encoding.has_utf8_seq(data) == bool(_UTF8_SEQ.search(data))
 
 
 @settings(max_examples=300, deadline=None)
@@ -313,7 +311,7 @@ def test_quick_rejections_never_refuse_a_readable_value(values):
         if pd.notna(dates.values.iloc[i]):
             assert kit._parse.could_be_date(text), value
         if pd.notna(numbers.values.iloc[i]):
-            assert not kit._types._surely_not_numbers(pd.Series([value], dtype="str")), value
+            assert not kit.io._types._surely_not_numbers(pd.Series([value], dtype="str")), value
 
 
 @pytest.mark.parametrize("text,expected", [

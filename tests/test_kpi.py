@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from kit import kpi, workspace
-from kit._kpi_tracking import period_status, trajectory, update_overdue
 from kit.errors import ConfigError
+from kit.kpi import period_status, trajectory, update_overdue
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "data" / "samples"

@@ -216,7 +216,7 @@ class TestInventoryAndGroup:
 def prio():
     if not CONFIG.is_file():
         pytest.skip(f"{CONFIG} absent : générez d'abord les fichiers d'exemple")
-    return pr.run_priorisation(workspace.load_config(CONFIG))
+    return pr.run_prioritization(workspace.load_config(CONFIG))
 
 
 class TestSample:
@@ -260,16 +260,16 @@ class TestSample:
 class TestConfig:
     def test_missing_section(self):
         with pytest.raises(ConfigError, match="section « priorisation »"):
-            pr.run_priorisation({"nom": "x"})
+            pr.run_prioritization({"nom": "x"})
 
     def test_missing_file_names_the_key(self, tmp_path):
         with pytest.raises(ConfigError, match="priorisation.cas_usage.*absent.xlsx"):
-            pr.run_priorisation({"_dossier": str(tmp_path),
+            pr.run_prioritization({"_dossier": str(tmp_path),
                                  "priorisation": {"cas_usage": "absent.xlsx"}})
 
     def test_unreadable_file_gives_a_problem_and_no_choice(self, tmp_path):
         (tmp_path / "cas.xlsx").write_bytes(b"PK\x03\x04 pas un classeur")
-        prio = pr.run_priorisation({"_dossier": str(tmp_path),
+        prio = pr.run_prioritization({"_dossier": str(tmp_path),
                                     "priorisation": {"cas_usage": "cas.xlsx"}})
         assert prio.choice is None and prio.cases.empty
         assert (prio.problems["code"] == "fichier-illisible").any()

@@ -104,7 +104,7 @@ class TestProfile:
 
 def test_sample_traps_never_leak(tmp_path):
     """Fichiers d'exemple : colonnes personnelles détectées, aucune valeur piège affichée."""
-    samples = pytest.importorskip("kit.samples")
+    samples = pytest.importorskip("tools.samples")
     from kit.io import load_table
 
     samples.generate_samples(tmp_path)

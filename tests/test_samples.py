@@ -1,4 +1,4 @@
-"""Tests des données d'exemple de Clairval (kit.samples), du registre des pièges et de kit._ods."""
+"""Tests des données d'exemple de Clairval (tools.samples), du registre des pièges et de tools.samples._ods."""
 
 from __future__ import annotations
 
@@ -17,9 +17,10 @@ import yaml
 from defusedxml import ElementTree
 from python_calamine import CalamineWorkbook
 
-from kit._ods import OdsSheet, parse_range, write_ods
 from kit._parse import normalize_label
-from kit.samples import LARGE_HEADER, SAMPLES_DIR, generate_large, generate_samples
+from tools.large_files import LARGE_HEADER, generate_large
+from tools.samples import SAMPLES_DIR, generate_samples
+from tools.samples._ods import OdsSheet, parse_range, write_ods
 
 SCHEMAS_DIR = Path(__file__).resolve().parent.parent / "kit" / "schemas"
 KNOWN_TYPES = {"string", "number", "integer", "date", "datetime", "boolean", "year", "yearmonth"}

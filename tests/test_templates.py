@@ -13,7 +13,6 @@ import pandas as pd
 import pytest
 
 import kit
-from kit import _maturity_content as content
 from kit.errors import DataError
 from kit.schemas import load_schema
 from kit.templates import (
@@ -26,6 +25,7 @@ from kit.templates import (
     write_questionnaire,
     write_template,
 )
+from kit.templates import _maturity_content as content
 
 DATA_SHEET = {"questionnaire_maturite": "Questionnaire"}
 VALID_ROWS = {

@@ -1,4 +1,4 @@
-"""Tests du référentiel des territoires (kit.territories, kit/referentiels)."""
+"""Tests du référentiel des territoires (kit.territories, kit/territories/data)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ import pytest
 
 from kit.errors import DataError, KitError
 from kit.territories import (
-    LEVELS, check_codes, department_of, load_former_codes, load_territories, normalize_codes,
+    LEVELS,
+    check_codes,
+    department_of,
+    load_former_codes,
+    load_territories,
+    normalize_codes,
     require_known,
 )
 
@@ -146,10 +151,10 @@ class TestCheckCodes:
 class TestReferentielBuild:
     def test_reconstruction_identique(self, tmp_path: Path) -> None:
         """Le script d'extraction redonne exactement les fichiers embarqués."""
-        from kit.referentiels._build import OUTPUTS, build
+        from tools.build_referentiels import OUTPUTS, build
 
         build(_reference_dir(), tmp_path)
-        shipped = ROOT / "kit" / "referentiels"
+        shipped = ROOT / "kit" / "territories" / "data"
         for name in OUTPUTS:
             assert (tmp_path / name).read_bytes() == (shipped / name).read_bytes(), name
 
@@ -166,12 +171,12 @@ class TestReferentielBuild:
         assert (merged["dep_x"] == merged["dep_y"]).all()
 
     def test_taille_compacte(self) -> None:
-        folder = ROOT / "kit" / "referentiels"
+        folder = ROOT / "kit" / "territories" / "data"
         total = sum(p.stat().st_size for p in folder.glob("*.parquet"))
         assert total < 2 * 1024 * 1024
 
     def test_readme_cite_source_et_licence(self) -> None:
-        text = (ROOT / "kit" / "referentiels" / "README.md").read_text(encoding="utf-8")
+        text = (ROOT / "kit" / "territories" / "data" / "README.md").read_text(encoding="utf-8")
         assert "Code officiel géographique" in text
         assert "Licence Ouverte" in text
         assert "decoupage-administratif" in text

@@ -228,7 +228,7 @@ class TestReport:
         assert r.summary["par_code"] == {"type": 2, "requis": 2}
         text = r.to_text()
         assert "Fichier NON conforme" in text
-        assert "4 erreur(s), 0 avertissement(s), 1 ligne(s) valide(s) sur 4 (25,0 %)" in text
+        assert "4 erreur(s), 0 avertissement(s), 1 ligne(s) valide(s) sur 4 (25,0\u00a0%)" in text
 
     def test_valid_report(self):
         r = validate(frame({"n": ["1"]}), {"fields": [field("n", "integer")]})
@@ -459,7 +459,7 @@ class TestWithLoader:
         assert ("B7", "motif") in cells(r)
 
     def test_sample_files_report_expected_errors(self, tmp_path):
-        samples = pytest.importorskip("kit.samples")
+        samples = pytest.importorskip("tools.samples")
         from kit.io import load_table
 
         samples.generate_samples(tmp_path)

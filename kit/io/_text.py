@@ -1,0 +1,347 @@
+"""Lecture des exports texte (CSV, TXT) : encodage, séparateur, lignes décalées.
+
+Encodages reconnus (voir `kit.io._encoding`) : UTF-8 (avec ou sans BOM), UTF-16 (BOM), Windows-1252,
+Latin-1, CP850 (DOS), fichiers mixtes. Séparateurs : `;`, `,`, tabulation, `|`. Les montants à
+virgule décimale non protégés par des guillemets dans un fichier séparé par des virgules
+(« 100 000,00 ») décalent la ligne : elle est réparée quand le type des colonnes rend la
+réparation certaine, sinon elle est signalée (voir `kit.io._repair`).
+
+Chemin rapide : un fichier régulier est lu directement en octets par le lecteur C de pandas,
+qui type le corps du tableau ; les cas qu'il ne sait pas traiter à l'identique (lignes sur
+plusieurs lignes physiques, lignes décalées, encodage mixte…) passent par la lecture ligne à
+ligne.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from kit._parse import PLACEHOLDERS, normalize_label
+from kit.errors import CorruptFileError, EmptyFileError
+from kit.io._encoding import SAMPLE_BYTES, decode, no_c1, prepare
+from kit.io._layout import cell_kind, find_header, strip_text_rows
+from kit.io._repair import repair_rows, unwrap_records, wrapped
+from kit.io._types import code_width
+
+csv.field_size_limit(1 << 26)
+
+_SEPARATORS = (";", ",", "\t", "|")
+_NUM_FR_RE = re.compile(r"-?(?:\d{1,3}(?: \d{3})+|\d+),\d+|-?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+_NUM_EN_RE = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+|-?\d{1,3}(?:,\d{3})+")
+_SPACED_RE = re.compile(r"-?\d{1,3}(?: \d{3})+(?:,\d+)?")
+_LEADING_ZERO = re.compile(r"0\d+")
+_NOT_NUMBER = re.compile(r"[^\d\s.,+\-eE]")
+_C_SPECIAL = {"inf", "infinity", "nan", "true", "false"}  # lus par le lecteur C hors texte
+#: valeurs lues comme manquantes par le lecteur C dans les colonnes numériques (puis comptées)
+_PH_VARIANTS = sorted({"", "NaN", *PLACEHOLDERS, *(p.upper() for p in PLACEHOLDERS),
+                       *(p.capitalize() for p in PLACEHOLDERS),
+                       *(p.title() for p in PLACEHOLDERS)})
+
+
+@dataclass
+class TextTable:
+    """Table brute lue dans un fichier texte, avec ce qui a été constaté en la lisant."""
+
+    raw: pd.DataFrame  # cellules en texte, colonnes 0..n-1, index = numéro de ligne physique
+    encoding: str
+    delimiter: str
+    repaired_lines: list[int] = field(default_factory=list)
+    rejected_lines: list[int] = field(default_factory=list)
+    #: corps du tableau déjà typé par le lecteur C de pandas (chemin rapide) ; `raw` ne contient
+    #: alors que les lignes jusqu'à l'en-tête inclus, déjà nettoyées (`strip_cells`)
+    typed_body: pd.DataFrame | None = None
+    typed_header: tuple[int, int] | None = None
+    #: chemin rapide : valeurs de remplacement des colonnes numériques du corps typé (texte
+    #: nettoyé, indexé par ligne), lues comme manquantes par le lecteur C
+    placeholders: dict[int, pd.Series] = field(default_factory=dict)
+
+
+def _read_typed(buf: bytes, enc: str, sep: str, sample: list[list[str]], ends: np.ndarray,
+                n_lines: int, header: tuple[int | None, int]) -> TextTable | None:
+    """Chemin rapide : l'en-tête est repéré sur l'échantillon, le corps est typé par pandas.
+
+    Les nombres à virgule décimale (et espace des milliers) sont convertis par le lecteur C ;
+    les colonnes de codes (d'après le libellé ou des zéros de tête dans l'échantillon) restent
+    en texte. Dans les colonnes numériques de l'échantillon, les valeurs de remplacement (nd,
+    secret, -…) sont lues comme manquantes par le lecteur C puis retrouvées dans le texte brut
+    (`TextTable.placeholders`). Une colonne que le lecteur C ne sait pas convertir reste en
+    texte et passe par les analyseurs du kit, comme sur le chemin ordinaire. Renvoie None si le
+    fichier ne s'y prête pas (lignes sur plusieurs lignes physiques, colonnes irrégulières).
+    """
+
+    start, n = header
+    if start is None or start + n >= len(sample):
+        return None
+    width = max(len(r) for r in sample)
+    head = [r + [""] * (width - len(r)) for r in sample[: start + n]]
+    labels = [" ".join(str(r[c]) for r in head[start:]) for c in range(width)]
+    body_sample = [[v.strip() for v in r] for r in sample[start + n:] if any(v.strip() for v in r)]
+    fr = en = 0
+    spaced = False
+    for r in body_sample:
+        for v in r:
+            is_fr, is_en = bool(_NUM_FR_RE.fullmatch(v)), bool(_NUM_EN_RE.fullmatch(v))
+            fr += is_fr and not is_en
+            en += is_en and not is_fr
+            spaced = spaced or bool(_SPACED_RE.fullmatch(v))
+    dtype, numeric = {}, []
+    for c in range(width):
+        values = [r[c] for r in body_sample if c < len(r) and r[c]]
+        if code_width(labels[c])[0] or any(_LEADING_ZERO.fullmatch(v) for v in values):
+            if not any(_NOT_NUMBER.search(v) and v.lower().strip("+-") not in _C_SPECIAL
+                       for v in values):  # sinon le lecteur C la garde en texte de lui-même
+                dtype[c] = str
+        elif "date" not in normalize_label(labels[c]) and any(
+                cell_kind(v) == "nombre" for v in values) and all(
+                v.lower() in PLACEHOLDERS or cell_kind(v) == "nombre" for v in values):
+            numeric.append(c)
+    decimal = "," if fr > en else "."
+    if enc == "cp1252" and no_c1(buf, int(ends[start + n - 1])):
+        enc = "latin-1"  # mêmes caractères sous l'en-tête, décodage bien plus rapide
+    kw = dict(sep=sep, header=None, names=range(width), encoding=enc,
+              skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL)
+    try:
+        with warnings.catch_warnings():  # types mélangés d'un bloc à l'autre : traité plus bas
+            warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+            body = pd.read_csv(io.BytesIO(buf), skiprows=start + n, dtype=dtype or None,
+                               decimal=decimal,
+                               thousands=" " if (spaced and decimal == ",") else None,
+                               keep_default_na=False, na_values={
+                                   c: _PH_VARIANTS if c in numeric else [""]
+                                   for c in range(width)}, **kw)
+    except UnicodeDecodeError:
+        raise
+    except (pd.errors.ParserError, ValueError, csv.Error):
+        return None
+    header_width = max(_eff_width(r) for r in sample[start:start + n])
+    # une cellule ne contient le séparateur qu'entre guillemets : sans guillemet, rien à redécouper
+    if len(body) + start + n != n_lines or (b'"' in buf and wrapped(body, sep, header_width)) \
+            or _mixed(body):
+        return None
+    body.index = pd.RangeIndex(start + n + 1, n_lines + 1)
+    found = _find_placeholders(body, buf, ends, numeric, start + n, kw)
+    raw = pd.DataFrame(strip_text_rows(head), dtype=object, columns=range(width))  # nettoyé
+    raw.index = pd.RangeIndex(1, start + n + 1)
+    return TextTable(raw, "", sep, typed_body=body, typed_header=(start, n), placeholders=found)
+
+
+def _find_placeholders(body: pd.DataFrame, buf: bytes, ends: np.ndarray, cols: list[int],
+                       first: int, kw: dict) -> dict[int, pd.Series]:
+    """Distingue, dans les colonnes lues avec les valeurs de remplacement comme manquantes, les
+    cellules vides des valeurs de remplacement, en relisant seulement les lignes concernées.
+
+    Une colonne restée numérique garde ses valeurs manquantes ; les valeurs de remplacement
+    sont renvoyées (texte nettoyé, indexé par ligne). Une colonne qui n'est pas numérique (ou
+    qui n'a que des valeurs de remplacement) retrouve son texte brut, comme si elle avait été
+    lue sans elles.
+    """
+    masks = {}
+    for c in cols:  # des entiers n'ont aucune valeur manquante
+        col = body[c]
+        if col.dtype.kind not in "iub":
+            mask = np.isnan(col.to_numpy()) if col.dtype.kind == "f" else col.isna().to_numpy()
+            if mask.any():
+                masks[c] = mask
+    if not masks:
+        return {}
+    cols = list(masks)
+    missing = np.column_stack(list(masks.values()))
+    pos = np.flatnonzero(missing.any(axis=1))
+    starts = np.concatenate(([0], ends))[first + pos].tolist()
+    stops = np.append(ends, len(buf))[first + pos].tolist()
+    pieces = [buf[a:b] for a, b in zip(starts, stops)]
+    cells = None
+    if len(pieces) > 300:  # beaucoup de lignes : relues par le lecteur C
+        try:
+            frame = pd.read_csv(io.BytesIO(b"".join(pieces)), usecols=cols, dtype=str,
+                                keep_default_na=False, na_filter=False, **kw)
+            if len(frame) == len(pos):
+                cells = {c: frame[c].to_numpy(dtype=object) for c in cols}
+        except UnicodeDecodeError:
+            raise
+        except (pd.errors.ParserError, ValueError, csv.Error):
+            pass
+    if cells is None:  # quelques lignes, ou relecture groupée impossible : une à une
+        rows = [next(csv.reader([piece.decode(kw["encoding"]).rstrip("\r\n")],
+                                delimiter=kw["sep"]), []) for piece in pieces]
+        cells = {c: np.array([r[c] if c < len(r) else "" for r in rows], dtype=object)
+                 for c in cols}
+    found = {}
+    for j, c in enumerate(cols):
+        miss = missing[pos, j]
+        raw = cells[c][miss]
+        text = [v.strip() for v in raw.tolist()]
+        is_ph = np.array([v.lower() in PLACEHOLDERS for v in text], dtype=bool)
+        if not is_ph.any():
+            continue
+        rows = body.index[pos[miss][is_ph]]
+        col = body[c]
+        if pd.api.types.is_numeric_dtype(col.dtype) and not pd.api.types.is_bool_dtype(
+                col.dtype) and col.notna().any():
+            found[c] = pd.Series(np.array(text, dtype=object)[is_ph], index=rows, dtype=object)
+            continue
+        if pd.api.types.is_numeric_dtype(col.dtype):  # que des valeurs manquantes : du texte
+            col = pd.Series(np.nan, index=body.index, dtype="str")
+        else:
+            col = col.copy()
+        col[rows] = raw[is_ph]
+        body[c] = col
+    return found
+
+
+def sniff_delimiter(lines: list[str]) -> str:
+    """Séparateur le plus régulier sur les premières lignes non vides."""
+    best, best_score = ",", -1.0
+    for sep in _SEPARATORS:
+        stripped = [ln.rstrip(" \t" + sep) for ln in lines]
+        counts = [len(r) for r in csv.reader(stripped, delimiter=sep) if r]
+        counts = [c for c in counts if c > 1]
+        if not counts:
+            continue
+        mode = max(set(counts), key=counts.count)
+        score = counts.count(mode) * (1 + 0.01 * mode)
+        if score > best_score:
+            best, best_score = sep, score
+    return best
+
+
+def read_text(data: bytes, path: Path) -> TextTable:
+    """Lit un export texte en une table brute de cellules (texte)."""
+    prep = prepare(data)
+    table = _read_bytes(*prep, path) if prep is not None else None
+    if table is None:  # décodage complet, en mémoire
+        text, encoding = decode(data)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if not text.strip():
+            raise EmptyFileError(f"Le fichier « {path.name} » ne contient aucune donnée.", path)
+        table = _read_bytes(text.encode("utf-8"), encoding, "utf-8", path, text)
+    return table
+
+
+def _line_ends(buf: bytes) -> np.ndarray:
+    """Position (exclue) de la fin de chaque ligne physique terminée par « \\n »."""
+    return np.flatnonzero(np.frombuffer(buf, np.uint8) == 10) + 1
+
+
+def _read_bytes(buf: bytes, encoding: str, enc: str, path: Path,
+                text: str | None = None) -> TextTable | None:
+    """Lit les octets `buf` (encodage `enc`) ; `text` : le même contenu déjà décodé, fins de
+    ligne « \\n ». None quand le fichier demande d'être décodé en entier d'abord."""
+    ends = _line_ends(buf)
+    if text is None:
+        if b"\r" in buf:  # fins de ligne « \r » seules : décodage complet
+            arr = np.frombuffer(buf, np.uint8)
+            if np.count_nonzero(arr == 13) != np.count_nonzero(arr[ends[ends >= 2] - 2] == 13):
+                return None
+        # les 80 premières lignes suffisent (au plus 200 000 caractères)
+        stop = min(int(ends[79]) if len(ends) >= 80 else len(buf), SAMPLE_BYTES)
+        head_text = codecs.getincrementaldecoder(enc)().decode(
+            buf[:stop], final=stop == len(buf)).replace("\r\n", "\n")[:200_000]
+        if not head_text.strip():
+            return None
+    else:
+        head_text = text[:200_000]
+    head = [ln for ln in head_text.split("\n", 80)[:80] if ln.strip()]
+    sep = sniff_delimiter(head)
+    lines_end = sum(1 for ln in head if ln.rstrip().endswith(";"))
+    if sep != ";" and lines_end >= 0.2 * len(head):  # « …,valeur;; » : points-virgules parasites
+        if text is None:
+            return None
+        text = re.sub(r";+[ \t]*$", "", text, flags=re.M)
+        buf, head_text = text.encode("utf-8"), text[:200_000]
+        ends = _line_ends(buf)
+    n_lines = len(ends) + (0 if buf.endswith(b"\n") else 1)
+    sample = list(csv.reader(head_text.split("\n", 80)[:80], delimiter=sep))
+    header = find_header(sample)
+    header_width = _header_width(sample, header)
+    try:
+        if header_width is not None and max(_eff_width(r) for r in sample) <= header_width:
+            typed = _read_typed(buf, enc, sep, sample, ends, n_lines, header)
+            if typed is not None:
+                typed.encoding = encoding
+                return typed
+            try:
+                raw = pd.read_csv(io.BytesIO(buf), sep=sep, header=None, encoding=enc,
+                                  names=range(max(len(r) for r in sample)),
+                                  dtype=str, keep_default_na=False, na_filter=False,
+                                  skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL)
+                if len(raw) == n_lines and not wrapped(raw.iloc[header[0] + header[1]:], sep,
+                                                        header_width):
+                    raw.index = pd.RangeIndex(1, n_lines + 1)
+                    return TextTable(raw, encoding, sep)
+            except UnicodeDecodeError:
+                raise
+            except (pd.errors.ParserError, ValueError, csv.Error):
+                pass
+        if text is None:
+            text = buf.decode(enc).replace("\r\n", "\n")
+    except UnicodeDecodeError:  # UTF-8 invalide après l'échantillon : décodage complet
+        return None
+    return _read_text_slow(text, encoding, sep, path)
+
+
+def _eff_width(row: list[str]) -> int:
+    """Nombre de champs jusqu'au dernier non vide."""
+    for i in range(len(row) - 1, -1, -1):
+        if row[i].strip():
+            return i + 1
+    return 0
+
+
+def _header_width(rows: list[list[str]], header: tuple[int | None, int] | None = None
+                  ) -> int | None:
+    start, n = header if header is not None else find_header(rows)
+    if start is None:
+        return None
+    return max(_eff_width(r) for r in rows[start:start + n])
+
+
+def _read_text_slow(text: str, encoding: str, sep: str, path: Path) -> TextTable:
+    """Lecture ligne à ligne : lignes multiples entre guillemets et lignes décalées."""
+    rows, lines = [], []
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    start = 1
+    try:
+        for row in reader:
+            rows.append(row)
+            lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise CorruptFileError(
+            f"Le fichier « {path.name} » n'a pas pu être découpé en colonnes à la ligne {start} "
+            f"({exc}). Vérifiez les guillemets de cette ligne.", path) from None
+    while rows and not any(c.strip() for c in rows[-1]):
+        rows.pop(), lines.pop()
+    for r in rows:  # cellules vides en fin de ligne (séparateurs en trop)
+        while len(r) > 1 and not r[-1].strip():
+            r.pop()
+    header = find_header(rows[:80])
+    width = _header_width(rows[:80], header)
+    if width is None:
+        widths = [len(r) for r in rows if len(r) > 1] or [1]
+        width = max(set(widths), key=widths.count)
+    else:  # sous l'en-tête seulement
+        unwrap_records(rows, lines, width, sep, text, header[0] + header[1])
+    repaired, rejected = repair_rows(rows, lines, width)
+    dropped = set(rejected)
+    keep = [i for i, line in enumerate(lines) if line not in dropped]
+    rows, lines = [rows[i] for i in keep], [lines[i] for i in keep]
+    width = max([width] + [len(r) for r in rows])
+    raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], index=lines, dtype=object)
+    return TextTable(raw, encoding, sep, repaired, rejected)
+
+
+def _mixed(body: pd.DataFrame) -> bool:
+    """Une colonne à la fois numérique et textuelle : le lecteur C lit un grand fichier par
+    blocs, et un texte tardif laisse les blocs précédents en nombres."""
+    return any(body[c].dtype == object and pd.api.types.infer_dtype(body[c], skipna=True)
+               not in ("string", "boolean", "empty") for c in body.columns)

@@ -1,1 +1,0 @@
-"""Référentiels embarqués (Code officiel géographique de l'INSEE) : voir README.md."""

@@ -1,0 +1,257 @@
+"""Espace de travail d'une collectivité : sa configuration YAML et le chargement de ses fichiers.
+
+La configuration (``data/samples/collectivite.yaml`` pour l'exemple) liste les fichiers des
+services sous la clé ``fichiers`` ::
+
+    fichiers:
+      - fichier: dechets/tonnages_collecte.csv   # chemin relatif au fichier YAML
+        service: Déchets
+        schema: dechets_tonnages                  # nom d'un schéma du kit, ou chemin
+        feuille: Tonnages                         # facultatif (classeurs)
+
+`load_all` charge et valide chaque fichier et résume le résultat en une ligne par fichier,
+sans aucune valeur des cellules : le résumé peut être montré et publié.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kit._paths import PROJECT_ROOT, SAMPLES_DIR
+from kit.errors import ConfigError, KitError
+from kit.io import load_table
+from kit.validation import validate
+from kit.workspace._collect import (
+    cell_of,
+    expand_sources,
+    load_many,
+    problem,
+    problems_frame,
+    row_problem,
+)
+from kit.workspace._inventory import (
+    ACCESSIBLE_MODES,
+    DSP_HOLDER,
+    EXTERNAL_HOLDERS,
+    load_inventories,
+    load_register,
+    split_ids,
+    unknown_ids,
+)
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ACCESSIBLE_MODES", "DSP_HOLDER", "EXTERNAL_HOLDERS", "PROJECT_ROOT", "SAMPLES_DIR",
+    "SUMMARY_COLUMNS",
+    "cell_of", "expand_sources", "load_all", "load_config", "load_inventories", "load_many",
+    "load_register", "problem", "problems_frame", "row_problem", "section_paths", "split_ids", "unknown_ids",
+]
+
+
+#: Colonnes du résumé de chargement (libellés lisibles, montrés tels quels dans les rapports).
+SUMMARY_COLUMNS = [
+    "service",
+    "fichier",
+    "feuille",
+    "lignes lues",
+    "lignes écartées",
+    "erreurs",
+    "avertissements",
+    "% lignes valides",
+    "problème",
+]
+
+_REQUIRED_ENTRY_KEYS = ("fichier", "service", "schema")
+# Synonymes acceptés dans le YAML (anglais) → clé du kit.
+_ALIASES = {"path": "fichier", "chemin": "fichier", "sheet": "feuille"}
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    """Lit et vérifie la configuration YAML d'une collectivité.
+
+    Parameters
+    ----------
+    path
+        Fichier YAML (UTF-8), relatif au dossier courant ou, à défaut, à la racine du projet.
+        Les chemins des fichiers qu'il liste sont relatifs au dossier du YAML.
+
+    Returns
+    -------
+    dict
+        La configuration ; chaque entrée de ``fichiers`` reçoit une clé ``chemin`` (chemin
+        absolu du fichier) et les clés ``fichier``, ``service``, ``schema``, ``feuille``.
+        La clé ``_dossier`` donne le dossier du YAML.
+
+    Raises
+    ------
+    ConfigError
+        Fichier absent, YAML illisible, clé ``fichiers`` absente ou vide, entrée sans
+        ``fichier``, ``service`` ou ``schema`` (le message nomme chaque clé manquante).
+    """
+    import yaml
+
+    path = Path(path)
+    if not path.is_absolute() and not path.is_file() and (PROJECT_ROOT / path).is_file():
+        path = PROJECT_ROOT / path  # chemin donné depuis la racine du projet
+    path = path.resolve()
+    if not path.is_file():
+        raise ConfigError(
+            f"Fichier de configuration introuvable : {path}. Vérifiez le paramètre CONFIG "
+            "(par exemple ../data/samples/collectivite.yaml depuis notebooks/).",
+            path,
+        )
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"Configuration illisible : {path.name} n'est pas un YAML valide en UTF-8 ({exc}). "
+            "Vérifiez l'indentation (espaces, pas de tabulations) et l'encodage.",
+            path,
+        ) from exc
+    if not isinstance(config, dict):
+        raise ConfigError(
+            f"Configuration {path.name} : un dictionnaire de clés est attendu (fichiers: ...), "
+            f"reçu {type(config).__name__}.",
+            path,
+        )
+    entries = config.get("fichiers")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(
+            f"Configuration {path.name} : clé manquante ou vide : « fichiers » (liste des "
+            "fichiers des services, avec fichier, service et schema pour chacun).",
+            path,
+        )
+    problems: list[str] = []
+    checked: list[dict[str, Any]] = []
+    for number, raw in enumerate(entries, start=1):
+        if not isinstance(raw, dict):
+            problems.append(f"entrée n° {number} : un dictionnaire est attendu, reçu {raw!r}")
+            continue
+        entry = {_ALIASES.get(str(k), str(k)): v for k, v in raw.items()}
+        missing = [k for k in _REQUIRED_ENTRY_KEYS if not entry.get(k)]
+        if missing:
+            label = entry.get("fichier") or f"entrée n° {number}"
+            problems.append(f"{label} : clé(s) manquante(s) : {', '.join(missing)}")
+            continue
+        # Une feuille nommée 2024 est lue comme un entier par YAML : c'est un nom, pas un rang.
+        entry["feuille"] = None if entry.get("feuille") is None else str(entry["feuille"])
+        entry["chemin"] = str((path.parent / str(entry["fichier"])).resolve())
+        checked.append(entry)
+    if problems:
+        raise ConfigError(
+            f"Configuration {path.name} incomplète dans « fichiers » :\n- "
+            + "\n- ".join(problems)
+            + "\nComplétez ces entrées (voir data/samples/collectivite.yaml).",
+            path,
+        )
+    return {**config, "fichiers": checked, "_dossier": str(path.parent)}
+
+
+def section_paths(config: dict[str, Any], name: str, required: dict[str, str],
+                  optional: tuple[str, ...] = ()) -> tuple[dict[str, Any], dict[str, Path]]:
+    """Section `name` de la configuration et chemins de ses fichiers, vérifiés.
+
+    Parameters
+    ----------
+    config
+        Configuration lue par `load_config` (les chemins sont relatifs à son dossier).
+    name
+        Nom de la section (« indicateurs », « priorisation »…).
+    required
+        Clés obligatoires → ce qu'elles désignent (pour le message d'erreur).
+    optional
+        Clés facultatives qui désignent aussi un fichier ou un dossier.
+
+    Raises
+    ------
+    ConfigError
+        Section ou clé obligatoire absente, fichier ou dossier introuvable.
+    """
+    section = config.get(name)
+    missing = [k for k in required if not (isinstance(section, dict) and section.get(k))]
+    if missing:
+        keys = " et ".join(f"la clé « {k} » ({required[k]})" for k in missing)
+        raise ConfigError(f"La configuration n'a pas de section « {name} » avec {keys}. Voir "
+                          "data/samples/collectivite.yaml.")
+    where = Path(config.get("_dossier", "."))
+    paths = {k: where / str(section[k]) for k in (*required, *optional) if section.get(k)}
+    for key, path in paths.items():
+        if not path.exists():
+            raise ConfigError(f"Fichier ou dossier introuvable pour « {name}.{key} » : {path}. "
+                              "Corrigez le chemin (relatif au fichier de configuration).")
+    return section, paths
+
+
+def load_all(
+    config: dict[str, Any] | str | Path,
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """Charge et valide tous les fichiers listés dans la configuration.
+
+    Un fichier illisible n'arrête pas le chargement des autres : il figure dans le résumé avec
+    le motif dans la colonne « problème ».
+
+    Parameters
+    ----------
+    config
+        Configuration déjà lue par `load_config`, ou chemin du YAML.
+
+    Returns
+    -------
+    tables : dict[str, pd.DataFrame]
+        Tableaux chargés, par clé ``fichier`` (ou ``fichier#feuille`` pour un classeur).
+        Ils peuvent contenir des données personnelles : ne les affichez pas.
+    summary : pd.DataFrame
+        Une ligne par fichier, colonnes `SUMMARY_COLUMNS` : comptes seulement, aucune valeur
+        de cellule.
+    """
+
+    if not isinstance(config, dict):
+        config = load_config(config)
+    tables: dict[str, pd.DataFrame] = {}
+    rows: list[dict[str, Any]] = []
+    for entry in config["fichiers"]:
+        key = f"{entry['fichier']}#{entry['feuille']}" if entry["feuille"] else entry["fichier"]
+        row: dict[str, Any] = {
+            "service": entry["service"],
+            "fichier": entry["fichier"],
+            "feuille": entry["feuille"] or "",
+        }
+        try:
+            df = load_table(entry["chemin"], sheet=entry["feuille"], schema=entry["schema"])
+            report = validate(df, entry["schema"])
+        except KitError as exc:
+            logger.warning("%s : %s", key, exc)
+            rows.append({**row, "problème": _short(str(exc))})
+            continue
+        tables[key] = df
+        src = df.attrs.get("source", {})
+        if not row["feuille"] and src.get("sheet"):
+            row["feuille"] = src["sheet"]  # feuille lue par défaut (la première)
+        summary = report.summary
+        rows.append(
+            {
+                **row,
+                "lignes lues": summary.get("lignes", len(df)),
+                "lignes écartées": len(src.get("dropped", [])),
+                "erreurs": summary.get("erreurs"),
+                "avertissements": summary.get("avertissements"),
+                "% lignes valides": summary.get("pct_lignes_valides"),
+                "problème": "",
+            }
+        )
+    summary_df = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    for col in ("lignes lues", "lignes écartées", "erreurs", "avertissements"):
+        summary_df[col] = summary_df[col].astype("Int64")
+    summary_df["% lignes valides"] = summary_df["% lignes valides"].astype("Float64")
+    return tables, summary_df
+
+
+def _short(message: str, width: int = 100) -> str:
+    """Première ligne d'un message d'erreur, tronquée (le résumé reste lisible)."""
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    return first if len(first) <= width else first[: width - 1] + "…"
