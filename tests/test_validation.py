@@ -12,6 +12,7 @@ import pytest
 from kit import schemas as schemas_mod
 from kit.errors import DataError, SchemaError
 from kit.schemas import list_schemas, load_schema
+from kit.io import load_table
 from kit.validation import match_columns, validate
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -485,3 +486,33 @@ def test_duplicate_and_non_text_labels():
         validate(df, {"fields": [field("a")]})
     r = validate(pd.DataFrame({2024: ["x"]}), {"fields": [field("2024", "number")]})
     assert r.errors["code"].tolist() == ["type"]
+
+
+class TestLignesPerdues:
+    """Une ligne écartée ou recomposée par le lecteur ne disparaît jamais du rapport."""
+
+    SCHEMA = {"fields": [{"name": "code", "type": "string"}, {"name": "libelle", "type": "string"},
+                         {"name": "montant", "type": "number"}]}
+
+    def test_ligne_rejetee_est_une_erreur(self, tmp_path) -> None:
+        # Ligne 3 : six champs pour trois colonnes ; le fichier a 3 enregistrements (compté à
+        # la main), dont un perdu : 2 valides sur 3, et jamais « conforme ».
+        path = tmp_path / "r.csv"
+        path.write_text("code;libelle;montant\n01001;a;10\n01002;b;20;x;y;z\n01003;c;30\n",
+                        encoding="utf-8")
+        report = validate(load_table(path), self.SCHEMA)
+        assert not report.ok
+        lost = report.problems[report.problems["code"] == "ligne-rejetee"]
+        assert lost["ligne"].tolist() == [3]
+        assert report.summary["lignes"] == 3 and report.summary["lignes_valides"] == 2
+        assert "conforme au schéma." not in report.to_text().splitlines()[2]
+        assert "100,0" not in report.to_text()
+
+    def test_ligne_recomposee_est_signalee(self, tmp_path) -> None:
+        path = tmp_path / "r.csv"
+        path.write_text("code;montant\n01001;10\n01002;20;999\n01003;30\n", encoding="utf-8")
+        report = validate(load_table(path), {"fields": [{"name": "code", "type": "string"},
+                                                        {"name": "montant", "type": "number"}]})
+        warned = report.problems[report.problems["code"] == "ligne-reparee"]
+        assert warned["ligne"].tolist() == [3]
+        assert "Vérifiez" in warned["message"].iloc[0]

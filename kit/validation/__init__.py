@@ -42,6 +42,7 @@ class _Collector:
         self.frames: list[pd.DataFrame] = []
         self.row_errors = pd.Series(False, index=df.index)
         self.all_rows_invalid = False
+        self.rejected = 0  # lignes du fichier écartées par le lecteur
 
     def where(self, col: str, rows: pd.Index) -> tuple[list[str | None], list[str]]:
         letter = self.letters.get(col)
@@ -146,6 +147,7 @@ def validate(df: pd.DataFrame, schema: dict[str, Any] | str | Path) -> Report:
         if col is not None:
             _check_field(df[labels[col]], col, f, missing_values, out)
     _check_primary_key(df, schema, mapping, missing_values, out)
+    _check_rejected_lines(src, out)
     unchecked = [_describe_check(c) for c in schema.get("custom_checks", []) or []]
     return _build_report(df, src, out, mapping, unchecked, schema)
 
@@ -330,6 +332,30 @@ def _describe_check(check: Any) -> str:
     return f"{check.get('name', '?')}" + (f" ({cols})" if cols else "")
 
 
+def _check_rejected_lines(src: dict[str, Any], out: _Collector) -> None:
+    """Lignes du fichier écartées à la lecture (un champ de trop, guillemet non fermé) : ce sont
+    des enregistrements perdus, donc des erreurs — jamais un fichier « conforme à 100 % »."""
+    repaired = sorted({int(n) for n in src.get("repaired_lines") or []})
+    if repaired:
+        out.frames.append(pd.DataFrame({
+            "cellule": [None] * len(repaired), "ligne": repaired, "colonne": None,
+            "valeur": None, "code": "ligne-reparee", "niveau": "avertissement",
+            "message": [f"La ligne {n} du fichier n'avait pas le nombre de champs de l'en-tête : "
+                        "le kit l'a recomposée (virgule décimale ou séparateur dans une valeur). "
+                        "Vérifiez ses valeurs dans le fichier avant de les utiliser."
+                        for n in repaired]}))
+    rejected = sorted({int(n) for n in src.get("rejected_lines") or []})
+    out.rejected = len(rejected)
+    if not rejected:
+        return
+    out.frames.append(pd.DataFrame({
+        "cellule": [None] * len(rejected), "ligne": rejected, "colonne": None, "valeur": None,
+        "code": "ligne-rejetee", "niveau": "erreur",
+        "message": [f"La ligne {n} du fichier a été écartée à la lecture (nombre de champs "
+                    "différent de l'en-tête ou guillemet non fermé) : ses valeurs manquent au "
+                    "tableau. Corrigez cette ligne dans le fichier puis relancez." for n in rejected]}))
+
+
 def _build_report(df: pd.DataFrame, src: dict[str, Any], out: _Collector,
                   mapping: dict[str, str | None], unchecked: list[str],
                   schema: dict[str, Any]) -> Report:
@@ -351,8 +377,8 @@ def _build_report(df: pd.DataFrame, src: dict[str, Any], out: _Collector,
     problems.insert(0, "feuille", src.get("sheet"))
     problems.insert(0, "fichier", src.get("file"))
     problems = problems[PROBLEM_COLUMNS]
-    n_rows = len(df)
-    invalid_rows = n_rows if out.all_rows_invalid else int(out.row_errors.sum())
+    n_rows = len(df) + out.rejected  # une ligne écartée à la lecture reste une ligne du fichier
+    invalid_rows = n_rows if out.all_rows_invalid else int(out.row_errors.sum()) + out.rejected
     counts = problems["code"].value_counts()
     summary = {
         "fichier": src.get("file"),

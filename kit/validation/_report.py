@@ -29,6 +29,8 @@ CODE_LABELS = {
     "colonne-en-double": "colonne présente deux fois",
     "nom-colonne": "en-tête reconnu mais écrit autrement que dans le schéma",
     "type-non-verifie": "type de champ non vérifié par le kit",
+    "ligne-rejetee": "ligne du fichier écartée à la lecture (enregistrement perdu)",
+    "ligne-reparee": "ligne du fichier recomposée à la lecture (à vérifier)",
 }
 
 _NIVEAUX = {"erreur": "ERREUR", "avertissement": "avertissement"}
