@@ -57,3 +57,11 @@ class DataError(KitError, ValueError):
 
 class ConfigError(KitError):
     """Fichier de configuration de la collectivité incorrect."""
+
+
+class KitWarning(UserWarning):
+    """Avertissement du kit (message en français) : rien n'est arrêté, mais à lire."""
+
+
+class ConfigWarning(KitWarning):
+    """Configuration lisible mais douteuse : clé inconnue (faute de frappe ?), ancien code."""
