@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from kit._collect import load_many, problems_frame
+from kit._collect import expand_sources, load_many, problems_frame, require_rows
 from kit._diagnostic_inventory import (
     ACCESSIBLE_MODES, FRESHNESS_DAYS, check_inventory, crossing_edges, freshness,
     holder_access, inventory_scorecard, load_inventories, load_register, uncontrolled_holdings,
@@ -113,6 +113,8 @@ def run_diagnostic(config: dict[str, Any], output_dir: str | Path | None = None
     paths = _paths(config)
     date = pd.Timestamp(paths["date"] or dt.date.today()).date()
     inventory, inv_problems = load_inventories(paths["inventaires"])
+    require_rows(inventory, inv_problems, paths["inventaires"],
+                 "les inventaires (« diagnostic.inventaires »)", "identifiant")
     register, reg_problems = (load_register(paths["registre"]) if "registre" in paths
                               else (None, problems_frame([])))
     checks = check_inventory(inventory, register)
@@ -121,6 +123,11 @@ def run_diagnostic(config: dict[str, Any], output_dir: str | Path | None = None
         answers, found = load_maturity(folder, campagne=campagne)
         frames.append(answers)
         mat_problems.append(found)
+    if all(f.empty for f in frames):
+        require_rows(pd.DataFrame(), problems_frame(mat_problems),
+                     ", ".join(map(str, paths["maturite"].values())),
+                     "les questionnaires de maturité (« diagnostic.maturite »)", "reponse",
+                     [p.name for d in paths["maturite"].values() for p in expand_sources(d)])
     answers = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     scores = score_maturity(answers)
     levels = maturity_levels(scores)
