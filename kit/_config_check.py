@@ -15,12 +15,14 @@ Codes : ``code_insee`` doit avoir la forme d'un code commune (5 caractères, 2A/
 Corse) et figurer dans le Code officiel géographique embarqué (`kit.territories`), sauf si
 la configuration dit ``fictif: true`` (collectivité d'exemple). Même contrôle pour
 ``departement``, ``region`` et le code SIREN de l'EPCI (``epci: '200068567'`` ou
-``epci: {siren: ...}``, sauf ``fictif: true`` dans la section ``epci``).
+``epci: {siren: ...}``, sauf ``fictif: true`` dans la section ``epci``) ; ces contrôles sont
+dans `kit._config_codes`.
 
 Chemins : tout chemin de la configuration (``fichiers[].fichier`` et les fichiers ou
 dossiers des sections ``diagnostic``, ``priorisation``, ``indicateurs``, ``benchmark``,
 ``comite``) est relatif au dossier du fichier YAML et doit y rester, liens symboliques
-résolus : ``../../etc/passwd`` ou un chemin absolu ailleurs est refusé. Pour désigner
+résolus : ``../../etc/passwd`` ou un chemin absolu ailleurs est refusé (de même pour un
+``schema`` donné par un chemin absolu ou qui contient ``..``). Pour désigner
 volontairement un dossier extérieur (dossier partagé des relevés du comité, par exemple),
 ajoutez en tête de la configuration la clé ``chemins_hors_dossier: true``.
 """
@@ -36,7 +38,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kit.errors import ConfigWarning, KitError
+from kit._config_codes import code_problem, commune_problem
+from kit.errors import ConfigWarning
 
 __all__ = ["KNOWN_KEYS", "SECTION_KEYS", "check_config", "path_problem"]
 
@@ -68,14 +71,6 @@ _ENTRY_KEYS = ("fichier", "service", "schema", "feuille", "jeu", "path", "chemin
 _SERVICE_KEYS = ("nom", "detenteur", "donnees")
 _EPCI_KEYS = ("nom", "code", "siren", "population", "nombre_communes", "fictif")
 _TEXT_TOP = ("nom", "remarque", "strate", "type")
-_COMMUNE = re.compile(r"\d{5}|2[AB]\d{3}")
-_SHAPES = {  # clé → (motif, description)
-    "siren": (re.compile(r"\d{9}"), "un numéro SIREN de 9 chiffres"),
-    "siret": (re.compile(r"\d{14}"), "un numéro SIRET de 14 chiffres"),
-    "code_postal": (re.compile(r"\d{5}"), "un code postal de 5 chiffres"),
-    "departement": (re.compile(r"\d{2}|2[AB]|97\d"), "un code de département (« 07 », « 2A »)"),
-    "region": (re.compile(r"\d{2}"), "un code de région de 2 chiffres (« 84 »)"),
-}
 _YEARS = (1990, 2100)
 
 Path_ = tuple[Any, ...]
@@ -103,6 +98,7 @@ class _Checker:
         self.lines = lines
         self.folder = folder
         self.problems: list[tuple[int, str]] = []
+        self.notes: list[str] = []  # avertissements, émis par check_config
         self.outside_allowed = config.get("chemins_hors_dossier") is True
 
     # ------------------------------------------------------------------ messages
@@ -121,8 +117,8 @@ class _Checker:
             near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
             hint = f" Vouliez-vous dire « {near[0]} » ?" if near else (
                 f" Clés connues : {', '.join(known)}.")
-            warnings.warn(f"Configuration : clé inconnue {self.where((*path, key))}, ignorée par "
-                          f"le kit.{hint}", ConfigWarning, stacklevel=5)
+            self.notes.append(f"Configuration : clé inconnue {self.where((*path, key))}, "
+                              f"ignorée par le kit.{hint}")
 
     # ------------------------------------------------------------------ types simples
     def text(self, value: Any, path: Path_) -> None:
@@ -188,63 +184,19 @@ class _Checker:
             self.error(path, problem)
 
     # ------------------------------------------------------------------ codes
-    def shape(self, key: str, value: Any, path: Path_) -> bool:
-        pattern, what = _SHAPES[key]
-        if isinstance(value, str) and pattern.fullmatch(value):
-            return True
-        self.error(path, f"{what} est attendu, écrit entre apostrophes, reçu {_shown(value)}.")
-        return False
-
     def commune(self, value: Any, path: Path_, fictitious: bool) -> None:
         if value is None:
             return
-        if not isinstance(value, str) or not _COMMUNE.fullmatch(value):
-            hint = ""
-            if isinstance(value, str) and value.isdigit() and len(value) == 4:
-                hint = f" Le zéro initial manque-t-il (« 0{value} ») ?"
-            elif isinstance(value, str) and _COMMUNE.fullmatch(value.upper().strip()):
-                hint = f" Écrivez « {value.upper().strip()} »."
-            self.error(path, "un code commune INSEE est attendu : 5 caractères, chiffres ou "
-                             "2A/2B pour la Corse (par exemple '01053' ou '2A004'), reçu "
-                             f"{_shown(value)}.{hint}")
-            return
-        if fictitious:
-            return
-        from kit.territories import check_codes
-
-        try:
-            row = check_codes([value], level="commune").iloc[0]
-        except KitError as exc:  # référentiel absent de l'installation
-            warnings.warn(f"Configuration : code {value} non vérifié ({exc}).", ConfigWarning,
-                          stacklevel=5)
-            return
-        if row["statut"] == "valide":
-            return
-        if row["statut"] == "ancien code":
-            warnings.warn(f"Configuration : {self.where(path)} : {row['detail']}. Écrivez le "
-                          f"code actuel « {row['code_actuel']} ».", ConfigWarning, stacklevel=5)
-            return
-        if row["statut"] == "corrigé":
-            self.error(path, f"{row['detail']} : écrivez « {row['code_actuel']} ».")
-            return
-        near = _closest_communes(value, self.config.get("nom"))
-        self.error(path, f"le code {value} n'existe pas dans le Code officiel géographique "
-                         "embarqué. Vérifiez-le sur insee.fr" + (f" (codes ou noms proches : "
-                                                                  f"{near})" if near else "")
-                   + " ; pour une collectivité fictive, ajoutez « fictif: true ».")
+        error, note = commune_problem(value, self.config.get("nom"), fictitious)
+        if error:
+            self.error(path, error)
+        if note:
+            self.notes.append(f"Configuration : {self.where(path)} : {note}")
 
     def territory(self, key: str, value: Any, path: Path_, level: str, check: bool) -> None:
-        if value is None or not self.shape(key, value, path) or not check:
-            return
-        from kit.territories import load_territories
-
-        try:
-            known = set(load_territories(level)["code"])
-        except KitError:
-            return
-        if value not in known:
-            self.error(path, f"le code {value} n'existe pas dans le Code officiel géographique "
-                             f"embarqué (niveau « {level} »).")
+        error = None if value is None else code_problem(key, value, level, check=check)
+        if error:
+            self.error(path, error)
 
     # ------------------------------------------------------------------ sections
     def top(self) -> dict[str, Any]:
@@ -259,8 +211,7 @@ class _Checker:
         self.commune(c.get("code_insee"), ("code_insee",), fictitious)
         for key, level in (("departement", "departement"), ("region", "region")):
             self.territory(key, c.get(key), (key,), level, True)
-        if c.get("siren") is not None:
-            self.shape("siren", c["siren"], ("siren",))
+        self.territory("siren", c.get("siren"), ("siren",), "epci", False)
         if c.get("niveau") is not None and c["niveau"] not in ("commune", "epci", "departement",
                                                                "region"):
             self.error(("niveau",), "« commune », « epci », « departement » ou « region » est "
@@ -326,6 +277,10 @@ class _Checker:
             self.unknown_keys(item, here, _ENTRY_KEYS)
             for key in ("service", "schema", "feuille", "sheet", "jeu"):
                 self.text(item.get(key), (*here, key))
+            schema = item.get("schema")
+            if isinstance(schema, str) and (Path(schema).expanduser().is_absolute()
+                                            or ".." in Path(schema).parts):
+                self.path(str(Path(schema).expanduser()), (*here, "schema"))
             for key in ("fichier", "path", "chemin"):
                 self.path(item.get(key), (*here, key))
 
@@ -394,23 +349,6 @@ def _parse_date(value: Any) -> dt.date | None:
     return None
 
 
-def _closest_communes(code: str, name: Any) -> str:
-    """Codes qui ne diffèrent que d'un caractère, et communes au nom proche de `name`."""
-    from kit.territories import load_territories
-
-    communes = load_territories("commune")
-    names = dict(zip(communes["code"], communes["nom"]))
-    close = [c for c in names if sum(a != b for a, b in zip(c, code)) == 1][:4]
-    found = [f"{c} {names[c]}" for c in close]
-    if isinstance(name, str) and name.strip():
-        short = re.sub(r"^(ville|commune|mairie)\s+(de\s+|d'|du\s+)?", "", name.strip(),
-                       flags=re.IGNORECASE)
-        by_name = {n: c for c, n in names.items()}
-        for match in difflib.get_close_matches(short, list(by_name), n=3, cutoff=0.75):
-            found.append(f"{by_name[match]} {match}")
-    return ", ".join(dict.fromkeys(found))
-
-
 def path_problem(value: str | Path, folder: str | Path, *, allowed: bool = False) -> str | None:
     """Problème (texte) si `value`, relatif à `folder`, en sort ; None s'il y reste.
 
@@ -466,4 +404,6 @@ def check_config(config: dict[str, Any], lines: dict[Path_, int], folder: str | 
     """
     checker = _Checker(config, lines, Path(folder))
     out = checker.top()
+    for note in checker.notes:
+        warnings.warn(note, ConfigWarning, stacklevel=3)  # attribué à l'appelant de load_config
     return out, [text for _, text in sorted(checker.problems, key=lambda p: p[0])]

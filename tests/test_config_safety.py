@@ -226,6 +226,11 @@ class TestUnknownKeys:
         assert any("« diagnostic.inventaire » (ligne 7)" in m and "« inventaires »" in m
                    for m in messages)
 
+    def test_warning_points_at_the_caller(self, tmp_path: Path) -> None:
+        with pytest.warns(ConfigWarning) as record:
+            load_config(_write(tmp_path, FILES + "comite:\n  historiqe: h\n"))
+        assert record[0].filename == __file__
+
     def test_warning_classes(self) -> None:
         assert issubclass(ConfigWarning, KitWarning) and issubclass(KitWarning, UserWarning)
 
@@ -245,6 +250,10 @@ class TestPathsStayInside:
         message = _problems(_write(workspace, text))
         assert "« diagnostic.inventaires » (ligne 6)" in message
         assert "chemins_hors_dossier: true" in message
+
+    def test_schema_path_outside(self, tmp_path: Path) -> None:
+        text = "fichiers:\n- fichier: a.csv\n  service: Eau\n  schema: ../../schemas/x.json\n"
+        assert "« fichiers[1].schema » (ligne 4)" in _problems(_write(tmp_path, text))
 
     def test_absolute_path_inside_is_fine(self, tmp_path: Path) -> None:
         text = f"fichiers:\n- fichier: {tmp_path / 'eau' / 'a.csv'}\n  service: Eau\n  schema: e\n"
