@@ -132,9 +132,9 @@ class _Checker:
     def positive_int(self, value: Any, path: Path_, example: str = "42000") -> None:
         if value is None:
             return
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= 10**8:
             self.error(path, f"un nombre entier positif est attendu (par exemple {example}, "
-                             f"sans espace ni point), reçu {_shown(value)}.")
+                             f"sans espace ni point, au plus 100 000 000), reçu {_shown(value)}.")
 
     def year(self, value: Any, path: Path_) -> int | None:
         if value is None:

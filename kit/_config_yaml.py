@@ -87,6 +87,7 @@ class _Loader(yaml.SafeLoader):
     # ------------------------------------------------------------------ construction
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         if isinstance(node, ScalarNode):
+            _no_nul(node)
             try:
                 return super().construct_object(node, deep)
             except (ValueError, OverflowError) as exc:  # 2026-02-31, nombre démesuré…
@@ -114,6 +115,7 @@ class _Loader(yaml.SafeLoader):
 
     def _key(self, key_node: Node) -> str:
         if isinstance(key_node, ScalarNode):
+            _no_nul(key_node)
             return key_node.value  # une clé est un nom : « 2024 », « 0750 » restent du texte
         raise yaml.constructor.ConstructorError(
             None, None, "une clé doit être un simple nom, pas une liste ni un dictionnaire",
@@ -122,6 +124,7 @@ class _Loader(yaml.SafeLoader):
     def _text(self, node: Node, deep: bool) -> Any:
         """Valeur telle qu'écrite : texte pour un scalaire, liste de textes pour une liste."""
         if isinstance(node, ScalarNode):
+            _no_nul(node)
             if node.style is None and node.value in _NULLS:
                 return None
             return node.value
@@ -140,6 +143,13 @@ class _Loader(yaml.SafeLoader):
                                        f"{seen[key_node.value]} et {line})")
             else:
                 seen[key_node.value] = line
+
+
+def _no_nul(node: ScalarNode) -> None:
+    """Refuse le caractère nul (« \\0 » entre guillemets) : il casse chemins et fichiers."""
+    if "\x00" in node.value:
+        raise yaml.constructor.ConstructorError(
+            None, None, "caractère nul (\\0) interdit dans une valeur", node.start_mark)
 
 
 def _check_graph(root: Node) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kit._config_yaml import MAX_ALIASES, read_config_yaml
+from kit._config_yaml import MAX_ALIASES, MAX_BYTES, read_config_yaml
 from kit.errors import ConfigError, ConfigWarning, KitError, KitWarning
 from kit.workspace import load_config, section_paths
 
@@ -128,7 +128,8 @@ class TestDuplicateKeys:
 
 # --------------------------------------------------------------------------- 4. types
 class TestTypes:
-    @pytest.mark.parametrize("value", ["quarante mille", "-5", "0", "42000.5", "true"])
+    @pytest.mark.parametrize("value", ["quarante mille", "-5", "0", "42000.5", "true", ".inf",
+                                       "99999999999999999999"])
     def test_population(self, tmp_path: Path, value: str) -> None:
         message = _problems(_write(tmp_path, f"population: {value}\n" + FILES))
         assert "« population » (ligne 1)" in message and "entier positif" in message
@@ -296,6 +297,20 @@ class TestReading:
         # Tabulation en début de ligne 3 : interdite en YAML.
         with pytest.raises(ConfigError, match="ligne 3, colonne 1"):
             load_config(_write(tmp_path, "nom: a\nfichiers:\n\t- a.csv\n"))
+
+    def test_nul_character_refused(self, tmp_path: Path) -> None:
+        text = 'fichiers:\n- fichier: "a\\0b.csv"\n  service: Eau\n  schema: eau\n'
+        with pytest.raises(ConfigError, match="caractère nul"):
+            load_config(_write(tmp_path, text))
+
+    def test_huge_file_refused(self, tmp_path: Path) -> None:
+        path = _write(tmp_path, FILES + "# " + "x" * MAX_BYTES + "\n")
+        with pytest.raises(ConfigError, match="octets"):
+            load_config(path)
+
+    def test_too_deep(self, tmp_path: Path) -> None:
+        with pytest.raises(ConfigError, match="imbriquées trop profondément"):
+            load_config(_write(tmp_path, "x: " + "[" * 5000 + "]" * 5000 + "\n" + FILES))
 
     def test_empty_file(self, tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match="fichier vide"):
