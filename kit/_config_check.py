@@ -399,8 +399,8 @@ def check_config(config: dict[str, Any], lines: dict[Path_, int], folder: str | 
     ...                               "diagnostic": {"date": "15/01/2026"}}, {}, ".")
     >>> out["exercice"], out["diagnostic"]["date"]
     (2025, '2026-01-15')
-    >>> problems
-    ['« population » : un nombre entier positif est attendu (par exemple 42000, sans espace ni point), reçu -5 (nombre).']
+    >>> len(problems), problems[0].startswith("« population » : un nombre entier positif")
+    (1, True)
     """
     checker = _Checker(config, lines, Path(folder))
     out = checker.top()
