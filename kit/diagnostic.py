@@ -109,6 +109,13 @@ def run_diagnostic(config: dict[str, Any], output_dir: str | Path | None = None
     output_dir
         Dossier où écrire le fichier de maturité ouvert et anonyme de la collectivité (à
         partager avec d'autres collectivités) ; rien n'est écrit si None.
+
+    Raises
+    ------
+    DataError
+        Aucun jeu déclaré dans les inventaires, ou aucune réponse dans les questionnaires de
+        toutes les campagnes (mauvais dossier) : le message nomme chaque fichier lu et sa
+        feuille ou colonne manquante.
     """
     paths = _paths(config)
     date = pd.Timestamp(paths["date"] or dt.date.today()).date()
