@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from kit.errors import (
     ConfigError,
+    ConfigWarning,
     CorruptFileError,
     DataError,
     EmptyFileError,
@@ -24,6 +25,7 @@ from kit.errors import (
     FileFormatError,
     HeaderNotFoundError,
     KitError,
+    KitWarning,
     SchemaError,
     SheetNotFoundError,
     UnsafeFileError,
@@ -44,6 +46,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
+    "ConfigWarning",
     "CorruptFileError",
     "DataError",
     "EmptyFileError",
@@ -52,6 +55,7 @@ __all__ = [
     "FormulaError",
     "HeaderNotFoundError",
     "KitError",
+    "KitWarning",
     "Profile",
     "Report",
     "SchemaError",

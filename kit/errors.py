@@ -59,7 +59,15 @@ class ConfigError(KitError):
     """Fichier de configuration de la collectivité incorrect."""
 
 
-class BenchmarkWarning(UserWarning):
+class KitWarning(UserWarning):
+    """Avertissement du kit (message en français) : rien n'est arrêté, mais à lire."""
+
+
+class ConfigWarning(KitWarning):
+    """Configuration lisible mais douteuse : clé inconnue (faute de frappe ?), ancien code."""
+
+
+class BenchmarkWarning(KitWarning):
     """Avertissement de la comparaison entre territoires (message en français)."""
 
 

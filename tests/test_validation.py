@@ -11,8 +11,8 @@ import pytest
 
 from kit import schemas as schemas_mod
 from kit.errors import DataError, SchemaError
-from kit.schemas import list_schemas, load_schema
 from kit.io import load_table
+from kit.schemas import list_schemas, load_schema
 from kit.validation import match_columns, validate
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

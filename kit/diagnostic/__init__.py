@@ -43,10 +43,12 @@ from kit.diagnostic._maturity import (
 from kit.errors import ConfigError
 from kit.workspace import (
     ACCESSIBLE_MODES,
+    expand_sources,
     load_inventories,
     load_many,
     load_register,
     problems_frame,
+    require_rows,
 )
 
 __all__ = [
@@ -131,10 +133,19 @@ def run_diagnostic(config: dict[str, Any], output_dir: str | Path | None = None
     output_dir
         Dossier où écrire le fichier de maturité ouvert et anonyme de la collectivité (à
         partager avec d'autres collectivités) ; rien n'est écrit si None.
+
+    Raises
+    ------
+    DataError
+        Aucun jeu déclaré dans les inventaires, ou aucune réponse dans les questionnaires de
+        toutes les campagnes (mauvais dossier) : le message nomme chaque fichier lu et sa
+        feuille ou colonne manquante.
     """
     paths = _paths(config)
     date = pd.Timestamp(paths["date"] or dt.date.today()).date()
     inventory, inv_problems = load_inventories(paths["inventaires"])
+    require_rows(inventory, inv_problems, paths["inventaires"],
+                 "les inventaires (« diagnostic.inventaires »)", "identifiant")
     register, reg_problems = (load_register(paths["registre"]) if "registre" in paths
                               else (None, problems_frame([])))
     checks = check_inventory(inventory, register)
@@ -143,6 +154,11 @@ def run_diagnostic(config: dict[str, Any], output_dir: str | Path | None = None
         answers, found = load_maturity(folder, campagne=campagne)
         frames.append(answers)
         mat_problems.append(found)
+    if all(f.empty for f in frames):
+        require_rows(pd.DataFrame(), problems_frame(mat_problems),
+                     ", ".join(map(str, paths["maturite"].values())),
+                     "les questionnaires de maturité (« diagnostic.maturite »)", "reponse",
+                     [p.name for d in paths["maturite"].values() for p in expand_sources(d)])
     answers = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     scores = score_maturity(answers)
     levels = maturity_levels(scores)

@@ -31,8 +31,11 @@ from kit.workspace._collect import (
     load_many,
     problem,
     problems_frame,
+    require_rows,
     row_problem,
 )
+from kit.workspace._config_check import check_config, path_problem
+from kit.workspace._config_yaml import read_config_yaml
 from kit.workspace._inventory import (
     ACCESSIBLE_MODES,
     DSP_HOLDER,
@@ -47,9 +50,9 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "ACCESSIBLE_MODES", "DSP_HOLDER", "EXTERNAL_HOLDERS", "PROJECT_ROOT", "SAMPLES_DIR",
-    "SUMMARY_COLUMNS",
-    "cell_of", "expand_sources", "load_all", "load_config", "load_inventories", "load_many",
-    "load_register", "problem", "problems_frame", "row_problem", "section_paths", "split_ids", "unknown_ids",
+    "SUMMARY_COLUMNS", "cell_of", "expand_sources", "load_all", "load_config",
+    "load_inventories", "load_many", "load_register", "problem", "problems_frame",
+    "require_rows", "row_problem", "section_paths", "split_ids", "unknown_ids",
 ]
 
 
@@ -91,10 +94,16 @@ def load_config(path: str | Path) -> dict[str, Any]:
     ------
     ConfigError
         Fichier absent, YAML illisible, clé ``fichiers`` absente ou vide, entrée sans
-        ``fichier``, ``service`` ou ``schema`` (le message nomme chaque clé manquante).
-    """
-    import yaml
+        ``fichier``, ``service`` ou ``schema`` (le message nomme chaque clé manquante), clé
+        en double, alias trop nombreux, valeur du mauvais type, code INSEE inconnu, chemin
+        qui sort du dossier du YAML : tous les problèmes sont listés dans un seul message
+        (voir `kit.workspace._config_yaml` et `kit.workspace._config_check`).
 
+    Warns
+    -----
+    ConfigWarning
+        Clé inconnue du kit (avec la clé connue la plus proche).
+    """
     path = Path(path)
     if not path.is_absolute() and not path.is_file() and (PROJECT_ROOT / path).is_file():
         path = PROJECT_ROOT / path  # chemin donné depuis la racine du projet
@@ -105,28 +114,19 @@ def load_config(path: str | Path) -> dict[str, Any]:
             "(par exemple ../data/samples/collectivite.yaml depuis notebooks/).",
             path,
         )
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"Configuration illisible : {path.name} n'est pas un YAML valide en UTF-8 ({exc}). "
-            "Vérifiez l'indentation (espaces, pas de tabulations) et l'encodage.",
-            path,
-        ) from exc
+    config, lines = read_config_yaml(path)  # codes en texte, clés en double, alias bornés
     if not isinstance(config, dict):
         raise ConfigError(
             f"Configuration {path.name} : un dictionnaire de clés est attendu (fichiers: ...), "
-            f"reçu {type(config).__name__}.",
+            f"reçu {'un fichier vide' if config is None else type(config).__name__}.",
             path,
         )
+    config, problems = check_config(config, lines, path.parent)
     entries = config.get("fichiers")
     if not isinstance(entries, list) or not entries:
-        raise ConfigError(
-            f"Configuration {path.name} : clé manquante ou vide : « fichiers » (liste des "
-            "fichiers des services, avec fichier, service et schema pour chacun).",
-            path,
-        )
-    problems: list[str] = []
+        problems.insert(0, "clé manquante ou vide : « fichiers » (liste des fichiers des "
+                           "services, avec fichier, service et schema pour chacun)")
+        entries = []
     checked: list[dict[str, Any]] = []
     for number, raw in enumerate(entries, start=1):
         if not isinstance(raw, dict):
@@ -138,15 +138,15 @@ def load_config(path: str | Path) -> dict[str, Any]:
             label = entry.get("fichier") or f"entrée n° {number}"
             problems.append(f"{label} : clé(s) manquante(s) : {', '.join(missing)}")
             continue
-        # Une feuille nommée 2024 est lue comme un entier par YAML : c'est un nom, pas un rang.
+        # Une feuille nommée 2024 est un nom, pas un rang (lue en texte par read_config_yaml).
         entry["feuille"] = None if entry.get("feuille") is None else str(entry["feuille"])
         entry["chemin"] = str((path.parent / str(entry["fichier"])).resolve())
         checked.append(entry)
     if problems:
         raise ConfigError(
-            f"Configuration {path.name} incomplète dans « fichiers » :\n- "
+            f"Configuration {path.name} : {len(problems)} problème(s) :\n- "
             + "\n- ".join(problems)
-            + "\nComplétez ces entrées (voir data/samples/collectivite.yaml).",
+            + "\nCorrigez ces clés (voir data/samples/collectivite.yaml).",
             path,
         )
     return {**config, "fichiers": checked, "_dossier": str(path.parent)}
@@ -170,7 +170,8 @@ def section_paths(config: dict[str, Any], name: str, required: dict[str, str],
     Raises
     ------
     ConfigError
-        Section ou clé obligatoire absente, fichier ou dossier introuvable.
+        Section ou clé obligatoire absente, fichier ou dossier introuvable, chemin qui sort
+        du dossier de la configuration (sauf ``chemins_hors_dossier: true``).
     """
     section = config.get(name)
     missing = [k for k in required if not (isinstance(section, dict) and section.get(k))]
@@ -181,6 +182,10 @@ def section_paths(config: dict[str, Any], name: str, required: dict[str, str],
     where = Path(config.get("_dossier", "."))
     paths = {k: where / str(section[k]) for k in (*required, *optional) if section.get(k)}
     for key, path in paths.items():
+        outside = path_problem(str(section[key]), where,
+                               allowed=config.get("chemins_hors_dossier") is True)
+        if outside:
+            raise ConfigError(f"Section « {name} », clé « {key} » : {outside}")
         if not path.exists():
             raise ConfigError(f"Fichier ou dossier introuvable pour « {name}.{key} » : {path}. "
                               "Corrigez le chemin (relatif au fichier de configuration).")

@@ -16,14 +16,14 @@ from typing import Any
 
 import pandas as pd
 
-from kit.errors import KitError
+from kit.errors import DataError, KitError
 from kit.io import load_table
 from kit.schemas import load_schema
 from kit.templates import read_template_version
 from kit.validation import PROBLEM_COLUMNS, read_typed, validate
 
 __all__ = ["PROBLEM_COLUMNS", "cell_of", "expand_sources", "load_many", "problem",
-           "problems_frame", "row_problem"]
+           "problems_frame", "require_rows", "row_problem"]
 
 logger = logging.getLogger(__name__)
 
@@ -205,3 +205,28 @@ def cell_of(table: pd.DataFrame, row: pd.Series, column: str) -> str | None:
     """Référence Excel (« D17 ») de la cellule `column` de la ligne `row` du tableau réuni."""
     letter = table.attrs.get("lettres", {}).get(row["fichier"], {}).get(column)
     return f"{letter}{int(row['ligne'])}" if letter and pd.notna(row["ligne"]) else None
+
+
+def require_rows(table: pd.DataFrame, problems: pd.DataFrame, sources: Any, what: str,
+                 column: str, names: list[str] | None = None) -> None:
+    """Lève `DataError` si aucune ligne de `table` (sortie de `load_many`) n'a de `column`.
+
+    Un dossier qui ne contient que d'autres fichiers (mauvais dossier dans la configuration)
+    donnerait sinon des résultats vides ou des erreurs incompréhensibles plus loin. Le message
+    nomme chaque fichier lu (`names`, par défaut ceux de ``table.attrs["fichiers"]``) et son
+    premier problème, erreur d'abord (feuille absente, colonne manquante…).
+    """
+    if column in table.columns and table[column].notna().any():
+        return
+    names = names if names is not None else table.attrs.get("fichiers") or []
+    ordered = problems.sort_values("niveau", key=lambda s: s != "erreur", kind="stable")
+    lines = []
+    for name in names:
+        mine = ordered.loc[ordered["fichier"] == name, "message"]
+        lines.append(f"{name} : {next(iter(mine), 'aucune ligne remplie')}")
+    found = ("\n- " + "\n- ".join(lines)) if lines else (
+        f" aucun tableur ({', '.join(EXTENSIONS)}) n'y figure.")
+    raise DataError(f"Aucune ligne exploitable dans {what} ({sources}) : colonne « {column} » "
+                    f"jamais remplie. Fichiers lus :{found}\nVérifiez le chemin dans la "
+                    "configuration et que ces fichiers suivent le modèle du dossier templates/.",
+                    sources)
