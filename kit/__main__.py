@@ -4,7 +4,13 @@ Commandes :
 
 - ``valider FICHIER [--schema NOM_OU_CHEMIN] [--feuille NOM]`` : vérifie un fichier contre un
   schéma et affiche le rapport (sans schéma : affiche le profil de qualité du fichier).
-- ``demo`` : exécute tous les notebooks sur data/samples et écrit les rapports dans reports/.
+- ``init DOSSIER --code-insee CODE`` (ou ``--siren``, ``--departement``) : crée l'espace de
+  travail d'une collectivité réelle (configuration pré-remplie, dossiers, modèles, LISEZMOI).
+- ``collecter DOSSIER`` : lit les fichiers reçus des services, écrit pour chacun un classeur
+  « à corriger » et le tableau de suivi de la collecte.
+- ``rapport --config FICHIER [--sortie DOSSIER] [--etapes 01,03]`` : exécute les notebooks que
+  la configuration permet et écrit les rapports HTML et leur index.
+- ``demo`` : ``rapport`` sur la collectivité d'exemple, rapports dans reports/.
 
 Codes de sortie de ``valider`` : 0 fichier valide, 1 fichier avec erreurs, 2 fichier ou schéma
 illisible.
@@ -15,14 +21,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from kit._cli import FrenchParser
 from kit.errors import KitError
 from kit.io import load_table
+from kit.project import create_workspace, run_report, update_workspace
 from kit.quality import profile
-from kit.report import demo_main
 from kit.schemas import load_schema
 from kit.validation import validate
+from kit.workspace import SAMPLES_DIR
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
@@ -54,6 +62,44 @@ def build_parser() -> argparse.ArgumentParser:
     valider.add_argument("--max-par-colonne", type=int, default=20, metavar="N",
                          help="nombre maximal de problèmes affichés par colonne (défaut : 20)")
     valider.set_defaults(func=_cmd_valider)
+    init = sub.add_parser(
+        "init", add_help=False,
+        help="crée l'espace de travail d'une collectivité réelle",
+        description="Crée l'espace de travail d'une collectivité : collectivite.yaml pré-rempli "
+                    "depuis le Code officiel géographique embarqué (nom, population, EPCI, "
+                    "strates), un dossier par service, les modèles à leur envoyer et un "
+                    "LISEZMOI.md. Un espace existant n'est jamais réécrit sans --forcer.")
+    init.add_argument("-h", "--help", action="help", help="affiche cette aide et quitte")
+    init.add_argument("dossier", metavar="DOSSIER", help="dossier de l'espace de travail")
+    who = init.add_mutually_exclusive_group()
+    who.add_argument("--code-insee", metavar="CODE", help="commune (code INSEE, ex. 34172)")
+    who.add_argument("--siren", metavar="SIREN", help="intercommunalité (SIREN, 9 chiffres)")
+    who.add_argument("--departement", metavar="CODE", help="département (ex. 34, 2A)")
+    init.add_argument("--mettre-a-jour", action="store_true",
+                      help="relit les services de collectivite.yaml et régénère les modèles")
+    init.add_argument("--forcer", action="store_true",
+                      help="recrée un espace existant (les fichiers reçus sont gardés)")
+    init.set_defaults(func=_cmd_init)
+    rapport = sub.add_parser(
+        "rapport", add_help=False,
+        help="exécute les notebooks d'une ou plusieurs collectivités et écrit les rapports",
+        description="Exécute chaque notebook dont la configuration fournit les fichiers (deux à "
+                    "la fois), écrit un rapport HTML hors ligne par notebook et un index.html. "
+                    "Une étape sans ses fichiers est sautée (l'index dit lequel manque). Code de "
+                    "sortie : 0 si tout a tourné, 1 si un notebook a échoué, 2 configuration "
+                    "illisible.")
+    rapport.add_argument("-h", "--help", action="help", help="affiche cette aide et quitte")
+    rapport.add_argument("--config", metavar="FICHIER", action="append", required=True,
+                         help="collectivite.yaml (répétez l'option pour plusieurs collectivités)")
+    rapport.add_argument("--sortie", metavar="DOSSIER",
+                         help="dossier des rapports (défaut : rapports/ à côté de la "
+                              "configuration ; un sous-dossier par collectivité s'il y en a "
+                              "plusieurs)")
+    rapport.add_argument("--etapes", metavar="LISTE",
+                         help="étapes à produire, par exemple 01,03 (défaut : toutes)")
+    rapport.add_argument("--parallele", type=int, default=2, metavar="N",
+                         help="notebooks exécutés en même temps (défaut : 2)")
+    rapport.set_defaults(func=_cmd_rapport)
     demo = sub.add_parser(
         "demo", add_help=False,
         help="exécute tous les notebooks sur data/samples et écrit les rapports HTML",
@@ -64,10 +110,51 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from pathlib import Path
+def _cmd_init(args: argparse.Namespace) -> int:
+    try:
+        if args.mettre_a_jour:
+            workspace = update_workspace(args.dossier)
+        else:
+            workspace = create_workspace(args.dossier, code_insee=args.code_insee,
+                                         siren=args.siren, departement=args.departement,
+                                         force=args.forcer)
+    except KitError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    print(workspace.to_text())
+    return EXIT_OK
 
-    return demo_main(Path.cwd())
+
+def _reports(configs: list[str], output: str | None, steps: str | None, workers: int) -> int:
+    wanted = steps.split(",") if steps else None
+    several = len(configs) > 1
+    status = EXIT_OK
+    for config in configs:
+        folder = output
+        if output and several:
+            folder = str(Path(output) / Path(config).resolve().parent.name)
+        try:
+            result = run_report(config, folder, steps=wanted, workers=workers)
+        except KitError as exc:
+            print(f"Erreur ({config}) : {exc}", file=sys.stderr)
+            status = max(status, EXIT_UNREADABLE)
+            continue
+        print(result.to_text())
+        if not result.ok:
+            status = max(status, EXIT_INVALID)
+    return status
+
+
+def _cmd_rapport(args: argparse.Namespace) -> int:
+    if args.parallele < 1:
+        print("Erreur : --parallele doit valoir au moins 1.", file=sys.stderr)
+        return EXIT_UNREADABLE
+    return _reports(args.config, args.sortie, args.etapes, args.parallele)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    return _reports([str(SAMPLES_DIR / "collectivite.yaml")], str(Path.cwd() / "reports"), None,
+                    2)
 
 
 def _cmd_valider(args: argparse.Namespace) -> int:

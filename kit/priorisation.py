@@ -28,6 +28,7 @@ from kit._format import fmt_number
 from kit.errors import ConfigError
 from kit.workspace import (
     DSP_HOLDER,
+    cached,
     load_inventories,
     load_many,
     problem,
@@ -339,6 +340,12 @@ def run_prioritization(config: dict[str, Any], inventory: pd.DataFrame | None = 
     `inventory` : ces inventaires déjà lus (par le diagnostic), pour ne pas relire les
     fichiers.
     """
+    return cached("priorisation", config, lambda: _run_prioritization(config, inventory))
+
+
+def _run_prioritization(config: dict[str, Any],
+                        inventory: pd.DataFrame | None) -> Prioritization:
+    """Calcul de `run_prioritization`, sans cache."""
     section, paths = section_paths(
         config, "priorisation", {"cas_usage": "fichier des cas d'usage candidats"},
         ("groupe_travail", "inventaires"))

@@ -27,6 +27,8 @@ from kit.errors import KitError
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "Unavailable",
+    "unavailable",
     "HIGHLIGHT",
     "KIT_TEMPLATE",
     "MPL_STYLE",
@@ -239,7 +241,27 @@ def figure_html(fig: go.Figure, include_plotlyjs: bool) -> str:
     )
 
 
-def show(fig: go.Figure) -> None:
+class Unavailable(str):
+    """Graphique ou tableau sans données (première campagne, pas de pairs…) : `show` et
+    `style_table` l'affichent comme une phrase en français au lieu d'échouer."""
+
+
+def unavailable(data: Any, message: str) -> Unavailable | None:
+    """`Unavailable(message)` si `data` est absent ou vide, sinon None."""
+    if data is None or (hasattr(data, "empty") and data.empty):
+        return Unavailable(message)
+    return None
+
+
+def _say(message: str) -> None:
+    import html
+
+    from IPython.display import HTML, display
+
+    display(HTML(f'<p class="kit-indisponible"><em>{html.escape(message)}</em></p>'))
+
+
+def show(fig: go.Figure | Unavailable) -> None:
     """Affiche une figure dans un notebook de façon qu'elle apparaisse dans le rapport HTML.
 
     La sortie contient deux représentations :
@@ -263,6 +285,9 @@ def show(fig: go.Figure) -> None:
     """
     from IPython.display import display
 
+    if isinstance(fig, Unavailable):
+        _say(fig)
+        return
     include = not _state["plotlyjs_included"]
     bundle = {
         "text/html": figure_html(fig, include_plotlyjs=include),
@@ -355,7 +380,8 @@ def plot_valid_rows(summary: pd.DataFrame, threshold: float = 90.0) -> go.Figure
 _YEAR_COLUMNS = {"annee", "année", "exercice", "millesime", "millésime", "campagne"}
 
 
-def style_table(df: pd.DataFrame, precision: int = 1) -> Any:
+def style_table(df: pd.DataFrame | Unavailable | None, precision: int = 1,
+                empty: str = "Rien à montrer pour l'instant.") -> Any:
     """Tableau mis en forme à la française pour un rapport (virgule décimale, espace des milliers).
 
     Parameters
@@ -371,6 +397,9 @@ def style_table(df: pd.DataFrame, precision: int = 1) -> Any:
         Tableau sans index, valeurs manquantes affichées « — », vrai / faux affichés
         « oui » / « non ».
     """
+    if isinstance(df, Unavailable) or df is None:
+        _say(df if isinstance(df, Unavailable) else empty)
+        return None
     text_columns = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
     # une année s'écrit « 2025 », jamais « 2 025 »
     years = [c for c in df.columns if str(c).lower() in _YEAR_COLUMNS

@@ -21,6 +21,7 @@ from kit.charts._base import (
     fmt_percent,
     mpl_style,
     short_axis,
+    unavailable,
 )
 from kit.diagnostic import RGPD_CODES
 from kit.workspace import EXTERNAL_HOLDERS
@@ -275,6 +276,10 @@ def plot_maturity_heatmap(scores: pd.DataFrame, campagne: str | None = None,
 
 def plot_progress(progress: pd.DataFrame, date: Any = None) -> go.Figure:
     """Haltères : score de chaque axe avant et après (sortie de `maturity_progress`)."""
+    missing = unavailable(progress, "L'évolution de la maturité apparaîtra après la deuxième "
+                                    "campagne du questionnaire.")
+    if missing:
+        return missing
     data = progress.sort_values("score_apres")
     labels = [short_axis(a) for a in data["axe"]]
     before, after = progress.attrs.get("avant", "avant"), progress.attrs.get("apres", "après")
@@ -300,6 +305,10 @@ def plot_progress(progress: pd.DataFrame, date: Any = None) -> go.Figure:
 
 def plot_peers_heatmap(matrix: pd.DataFrame, date: Any = None) -> go.Figure:
     """Collectivités × axes ; la collectivité est en première ligne et en gras."""
+    missing = unavailable(matrix, "Pas encore de résultats de collectivités pairs à comparer "
+                                  "(clé « diagnostic.pairs » de la configuration).")
+    if missing:
+        return missing
     name = matrix.attrs.get("collectivite", matrix.index[0])
     table = matrix.copy()
     rank = int((table["Ensemble"] > table.loc[name, "Ensemble"]).sum()) + 1
@@ -318,6 +327,9 @@ def plot_peers_heatmap(matrix: pd.DataFrame, date: Any = None) -> go.Figure:
 
 def plot_peer_position(matrix: pd.DataFrame, date: Any = None) -> go.Figure:
     """Position de la collectivité sur chaque axe parmi les pairs (points gris)."""
+    missing = unavailable(matrix, "Pas encore de résultats de collectivités pairs à comparer.")
+    if missing:
+        return missing
     name = matrix.attrs.get("collectivite", matrix.index[0])
     axes = list(matrix.columns)
     peers = matrix.drop(index=name)
@@ -340,6 +352,10 @@ def plot_peer_position(matrix: pd.DataFrame, date: Any = None) -> go.Figure:
 
 def plot_skills(skills: pd.DataFrame, date: Any = None) -> go.Figure:
     """Carte de chaleur services × compétences (niveau moyen de 1 à 4, sans nom)."""
+    missing = unavailable(skills, "La cartographie des compétences n'a pas encore été reçue "
+                                  "(clé « diagnostic.competences » de la configuration).")
+    if missing:
+        return missing
     names = {"tableur": "Tableur", "analyse_de_donnees": "Analyse de données", "sig": "SIG",
              "protection_des_donnees_rgpd": "RGPD", "programmation_python_r": "Programmation",
              "visualisation": "Visualisation"}

@@ -34,7 +34,7 @@ from kit.errors import KitError
 from kit.kpi import LATE, ON_TRACK, Kpis, run_kpis
 from kit.priorisation import Prioritization, run_prioritization
 from kit.quality import detect_personal_data, personal_fragments
-from kit.workspace import ACCESSIBLE_MODES, DSP_HOLDER, section_paths
+from kit.workspace import ACCESSIBLE_MODES, DSP_HOLDER, cached, section_paths
 
 __all__ = [
     "Committee",
@@ -86,6 +86,11 @@ def run_benchmark(config: dict[str, Any]) -> pd.DataFrame | None:
     """Positions de la collectivité parmi ses pairs, d'après la section ``benchmark`` de la
     configuration (clés ``indicateurs``, ``definitions``, ``strates``, ``par_habitant``) ;
     None si la section est absente."""
+    return cached("benchmark", config, lambda: _run_benchmark(config))
+
+
+def _run_benchmark(config: dict[str, Any]) -> pd.DataFrame | None:
+    """Calcul de `run_benchmark`, sans cache."""
     if not config.get("benchmark"):
         return None
     section = config["benchmark"]

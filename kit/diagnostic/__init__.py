@@ -43,6 +43,7 @@ from kit.diagnostic._maturity import (
 from kit.errors import ConfigError
 from kit.workspace import (
     ACCESSIBLE_MODES,
+    cached,
     expand_sources,
     load_inventories,
     load_many,
@@ -54,7 +55,7 @@ from kit.workspace import (
 __all__ = [
     "ACCESSIBLE_MODES", "FRESHNESS_DAYS", "LEVELS", "RGPD_CODES", "Diagnostic", "check_inventory",
     "compare_with_peers", "crossing_edges", "export_open_maturity", "freshness",
-    "holder_access", "improvement_actions", "inventory_scorecard", "level_label",
+    "holder_access", "improvement_actions", "inventory_scorecard", "lessons_table", "level_label",
     "load_inventories", "load_maturity", "load_peer_maturity", "load_register",
     "maturity_levels", "maturity_progress", "peer_lessons", "problem_summary", "run_diagnostic",
     "score_maturity", "skills_map", "strengths_weaknesses", "uncontrolled_holdings",
@@ -142,6 +143,29 @@ def run_diagnostic(config: dict[str, Any], output_dir: str | Path | None = None
         feuille ou colonne manquante.
     """
     paths = _paths(config)
+    diag, answers = cached("diagnostic", config, lambda: _compute(config, paths))
+    name = diag.collectivite
+    strate = str(config.get("strate", ""))
+    last = sorted(answers["campagne"].unique())[-1]
+    target = Path(output_dir) / f"maturite_ouverte_{last}.csv" if output_dir else None
+    if target is not None:
+        diag.open_results = export_open_maturity(
+            answers, target, collectivite=name, type_collectivite=paths["type_collectivite"],
+            strate=strate, campagne=last)
+    if "pairs" in paths and diag.open_results is not None:
+        peers, peer_problems = load_peer_maturity(paths["pairs"])
+        diag.peers = compare_with_peers(diag.open_results, peers)
+        diag.lessons = peer_lessons(diag.open_results, peers, answers)
+        diag.problems = problems_frame([diag.problems, peer_problems])
+    if "competences" in paths:
+        agents, skill_problems = load_many(paths["competences"], "competences_agents")
+        diag.skills = skills_map(agents)
+        diag.problems = problems_frame([diag.problems, skill_problems])
+    return diag
+
+
+def _compute(config: dict[str, Any], paths: dict[str, Any]) -> tuple[Diagnostic, pd.DataFrame]:
+    """Lecture et calculs du diagnostic, sans rien écrire (mis en cache pour un passage)."""
     date = pd.Timestamp(paths["date"] or dt.date.today()).date()
     inventory, inv_problems = load_inventories(paths["inventaires"])
     require_rows(inventory, inv_problems, paths["inventaires"],
@@ -174,23 +198,15 @@ def run_diagnostic(config: dict[str, Any], output_dir: str | Path | None = None
         files={k: str(v) for k, v in paths.items() if k != "maturite"})
     if answers["campagne"].nunique() > 1:
         diag.progress = maturity_progress(scores)
-    strate = str(config.get("strate", ""))
-    last = sorted(answers["campagne"].unique())[-1]
-    target = Path(output_dir) / f"maturite_ouverte_{last}.csv" if output_dir else None
-    if target is not None:
-        diag.open_results = export_open_maturity(
-            answers, target, collectivite=name, type_collectivite=paths["type_collectivite"],
-            strate=strate, campagne=last)
-    if "pairs" in paths and diag.open_results is not None:
-        peers, peer_problems = load_peer_maturity(paths["pairs"])
-        diag.peers = compare_with_peers(diag.open_results, peers)
-        diag.lessons = peer_lessons(diag.open_results, peers, answers)
-        diag.problems = problems_frame([diag.problems, peer_problems])
-    if "competences" in paths:
-        agents, skill_problems = load_many(paths["competences"], "competences_agents")
-        diag.skills = skills_map(agents)
-        diag.problems = problems_frame([diag.problems, skill_problems])
-    return diag
+    return diag, answers
+
+
+def lessons_table(diag: Diagnostic, n: int = 6) -> pd.DataFrame | None:
+    """Ce que font mieux les pairs (questions où l'écart est le plus grand), ou None sans pairs."""
+    if diag.lessons is None or diag.lessons.empty:
+        return None
+    return diag.lessons[["axe", "code", "question", "score_collectivite",
+                         "score_meilleurs_pairs", "pratique"]].head(n)
 
 
 def problem_summary(problems: pd.DataFrame) -> pd.DataFrame:

@@ -94,7 +94,7 @@ def load_maturity(sources: str | Path | Iterable[str | Path], campagne: str | No
         signalé, ses réponses sont comptées.
     """
     frames, problems = [], []
-    for path in expand_sources(sources):
+    for path in expand_sources(sources, template="questionnaire_maturite"):
         ident, found = _identification(path)
         problems += found
         table, issues = load_many(path, "questionnaire_maturite", sheet="Questionnaire")

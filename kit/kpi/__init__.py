@@ -23,7 +23,14 @@ import pandas as pd
 
 from kit.formulas import FormulaError, compute_indicator
 from kit.kpi._tracking import LATE, ON_TRACK, STATUSES, period_status, trajectory, update_overdue
-from kit.workspace import load_inventories, load_many, problem, problems_frame, section_paths
+from kit.workspace import (
+    cached,
+    load_inventories,
+    load_many,
+    problem,
+    problems_frame,
+    section_paths,
+)
 
 __all__ = ["FREQUENCIES", "LATE", "ON_TRACK", "STATUSES", "Kpis", "check_catalogue", "compute_kpis",
            "load_catalogue", "load_sources", "period_status", "run_kpis", "trajectory",
@@ -319,6 +326,11 @@ def run_kpis(config: dict[str, Any], inventory: pd.DataFrame | None = None) -> K
     inventaires de l'étape 1, pour vérifier que chaque jeu source y figure). `inventory` :
     ces inventaires déjà lus (par le diagnostic), pour ne pas relire les fichiers.
     """
+    return cached("indicateurs", config, lambda: _run_kpis(config, inventory))
+
+
+def _run_kpis(config: dict[str, Any], inventory: pd.DataFrame | None) -> Kpis:
+    """Calcul de `run_kpis`, sans cache."""
     section, paths = section_paths(
         config, "indicateurs", {"catalogue": "fichier du catalogue des indicateurs"},
         ("inventaires",))

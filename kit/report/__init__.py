@@ -14,186 +14,37 @@ from __future__ import annotations
 
 import logging
 import platform
-import re
 import sys
 from importlib import metadata
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 
-from kit.errors import KitError
+from kit.report._batch import NotebookRun, run_batch, write_index
+from kit.report._notebook import (
+    KERNEL_NAME,
+    TEMPLATE_DIR,
+    NotebookError,
+    export_html,
+    run_notebook,
+)
 
 logger = logging.getLogger(__name__)
 
+_DIST_NAME = "kit-territoires"
+
 __all__ = [
     "NotebookError",
+    "NotebookRun",
     "TEMPLATE_DIR",
     "check_environment",
     "demo_main",
     "export_html",
     "run_all",
+    "run_batch",
     "run_notebook",
+    "write_index",
 ]
-
-#: Dossier des gabarits nbconvert livrés avec le kit.
-TEMPLATE_DIR = Path(__file__).resolve().parent / "nbtemplates"
-KERNEL_NAME = "python3"
-_DIST_NAME = "kit-territoires"
-
-
-class NotebookError(KitError):
-    """Un notebook n'a pas pu être exécuté ou exporté.
-
-    Attributes
-    ----------
-    notebook
-        Chemin du notebook en cause.
-    cellule
-        Numéro (à partir de 1) de la cellule en erreur dans le notebook source, ou ``None``.
-    rapports
-        Rapports HTML écrits avant l'erreur (renseigné par `run_all`).
-    """
-
-    def __init__(
-        self, message: str, notebook: str | Path, cellule: int | None = None
-    ) -> None:
-        super().__init__(message, fichier=notebook)
-        self.notebook = Path(notebook)
-        self.cellule = cellule
-        self.rapports: list[Path] = []
-
-
-def run_notebook(
-    path: str | Path,
-    output_dir: str | Path,
-    parameters: dict[str, object] | None = None,
-    timeout: int = 600,
-) -> Path:
-    """Exécute un notebook et écrit son rapport ``<output_dir>/<nom>.html``.
-
-    Parameters
-    ----------
-    path
-        Notebook à exécuter (``.ipynb``). Il n'est pas modifié.
-    output_dir
-        Dossier des rapports (créé au besoin). Le notebook exécuté va dans
-        ``<output_dir>/executes/``.
-    parameters
-        Valeurs qui remplacent celles de la cellule marquée ``parameters``
-        (par exemple ``{"CONFIG": "/chemin/ma_commune.yaml"}``).
-    timeout
-        Durée maximale d'une cellule, en secondes.
-
-    Returns
-    -------
-    Path
-        Chemin du rapport HTML.
-
-    Raises
-    ------
-    NotebookError
-        Notebook introuvable, cellule en erreur (le message donne le notebook, le numéro de
-        la cellule, sa première ligne et l'erreur), noyau arrêté ou délai dépassé.
-    """
-    import papermill as pm
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-
-    path = Path(path).resolve()
-    if not path.is_file():
-        raise NotebookError(
-            f"Notebook introuvable : {path}. Vérifiez le chemin (dossier notebooks/ du projet).",
-            path,
-        )
-    output_dir = Path(output_dir).resolve()
-    executed_dir = output_dir / "executes"
-    executed_dir.mkdir(parents=True, exist_ok=True)
-    executed = executed_dir / path.name
-    if executed == path:
-        raise NotebookError(
-            f"Le dossier de sortie {output_dir} écraserait le notebook source {path.name} : "
-            "choisissez un autre dossier (par exemple reports/).",
-            path,
-        )
-    logger.info("Exécution de %s", path.name)
-    try:
-        nb = pm.execute_notebook(
-            str(path),
-            str(executed),
-            parameters=dict(parameters or {}),
-            kernel_name=KERNEL_NAME,
-            cwd=str(path.parent),
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=timeout,
-        )
-    except pm.PapermillExecutionError as exc:
-        raise _cell_error(path, executed, exc) from None
-    except CellTimeoutError as exc:
-        raise NotebookError(
-            f"Le notebook « {path.name} » a dépassé le délai de {timeout} s sur une cellule. "
-            f"Détail : {_first_line(str(exc))}. Notebook exécuté : {executed}.",
-            path,
-        ) from exc
-    except DeadKernelError as exc:
-        raise NotebookError(
-            f"Le noyau Python s'est arrêté pendant l'exécution du notebook « {path.name} » "
-            "(mémoire insuffisante ?). Relancez-le seul pour voir la cellule en cause.",
-            path,
-        ) from exc
-    return export_html(nb, output_dir / f"{path.stem}.html", name=path.name)
-
-
-def export_html(nb: nbformat.NotebookNode, target: str | Path, name: str = "") -> Path:
-    """Exporte un notebook exécuté en HTML sans code ni ressource externe.
-
-    Les sorties d'erreur standard (avertissements, journaux) ne vont pas dans le rapport :
-    elles sont écrites dans le journal (`logging`) du kit.
-
-    Parameters
-    ----------
-    nb
-        Notebook déjà exécuté.
-    target
-        Fichier HTML à écrire.
-    name
-        Nom du notebook, pour les messages.
-
-    Returns
-    -------
-    Path
-        Le fichier écrit.
-    """
-    from nbconvert import HTMLExporter
-
-    nb = nbformat.from_dict(nb)  # copie : le notebook exécuté garde toutes ses sorties
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        kept = []
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream" and out.get("name") == "stderr":
-                logger.warning("%s (sortie d'erreur) : %s", name, str(out.get("text", "")).strip())
-            else:
-                kept.append(out)
-        cell.outputs = kept
-    exporter = HTMLExporter(
-        template_name="kit",
-        extra_template_basedirs=[str(TEMPLATE_DIR)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-        embed_images=True,
-        language_code="fr",
-    )
-    title = _title(nb) or Path(target).stem
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(body, encoding="utf-8")
-    logger.info("Rapport écrit : %s (%d Ko)", target, target.stat().st_size // 1024)
-    return target
-
 
 def run_all(notebooks_dir: str | Path, output_dir: str | Path) -> list[Path]:
     """Exécute tous les notebooks ``*.ipynb`` d'un dossier, dans l'ordre de leur nom.
@@ -350,51 +201,6 @@ def _kernel_row() -> dict[str, str]:
         "version minimale": "-",
         "état": state,
     }
-
-
-def _cell_error(path: Path, executed: Path, exc: Exception) -> NotebookError:
-    """Message français pour une cellule en erreur (sans la pile d'appels complète)."""
-    nb = nbformat.read(executed, as_version=4)
-    source = getattr(exc, "source", "") or ""
-    number = None
-    counted = 0
-    # Numéro dans le notebook source : on ne compte ni la cellule d'erreur ni les paramètres
-    # injectés, que papermill ajoute au notebook exécuté.
-    added = {"papermill-error-cell-tag", "injected-parameters"}
-    for cell in nb.cells:
-        if added & set(cell.metadata.get("tags", [])):
-            continue
-        counted += 1
-        if any(out.get("output_type") == "error" for out in cell.get("outputs", [])):
-            number = counted
-            break
-    ename = getattr(exc, "ename", type(exc).__name__)
-    evalue = str(getattr(exc, "evalue", exc))
-    where = f"à la cellule n° {number}" if number else "dans une cellule"
-    return NotebookError(
-        f"Le notebook « {path.name} » a échoué {where} "
-        f"(« {_first_line(source)} ») : {ename} : {evalue}. "
-        f"Corrigez la cellule ou ses données, puis relancez ; le notebook exécuté, avec "
-        f"l'erreur complète, est dans {executed}.",
-        path,
-        number,
-    )
-
-
-def _first_line(text: str, width: int = 80) -> str:
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    first = lines[0] if lines else ""
-    return first if len(first) <= width else first[: width - 1] + "…"
-
-
-def _title(nb: nbformat.NotebookNode) -> str:
-    """Premier titre Markdown du notebook (sans les ``#``), ou chaîne vide."""
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            match = re.search(r"^#+\s+(.+)$", cell.source, flags=re.MULTILINE)
-            if match:
-                return match.group(1).strip()
-    return ""
 
 
 def _relative(path: Path, root: Path) -> str:

@@ -69,7 +69,8 @@ TEMPLATES: dict[str, str] = {
 
 def write_template(schema: dict[str, Any] | str | Path, path: str | Path,
                    rows: Sequence[Mapping[str, Any]] | pd.DataFrame | None = None, *,
-                   sheet_name: str = "Données", title: str | None = None) -> Path:
+                   sheet_name: str = "Données", title: str | None = None,
+                   choices: Mapping[str, Sequence[str]] | None = None) -> Path:
     """Écrit un modèle Excel à partir d'un schéma Table Schema, éventuellement pré-rempli.
 
     La feuille de données est la première du classeur (en-tête = titres des champs, en gras,
@@ -93,6 +94,10 @@ def write_template(schema: dict[str, Any] | str | Path, path: str | Path,
         Nom de la feuille de données.
     title
         Titre du « Mode d'emploi » et du classeur ; par défaut le titre du schéma.
+    choices
+        Listes déroulantes propres à la collectivité : champ → valeurs proposées (par exemple
+        ses services pour ``service_producteur``). Le schéma du kit n'est pas modifié : la
+        liste guide la saisie, la validation reste celle du modèle.
 
     Returns
     -------
@@ -116,6 +121,14 @@ def write_template(schema: dict[str, Any] | str | Path, path: str | Path,
     """
     spec = load_schema(schema)
     fields = spec["fields"]
+    if choices:
+        unknown = sorted(set(choices) - {f["name"] for f in fields})
+        if unknown:
+            raise KitError(f"Listes déroulantes pour des champs absents du modèle "
+                           f"« {spec.get('name')} » : {', '.join(unknown)}.")
+        fields = [{**f, "constraints": {**f.get("constraints", {}),
+                                        "enum": [str(v) for v in choices[f["name"]]]}}
+                  if f["name"] in choices else f for f in fields]
     records = ts.rows_list(rows, fields)
     name = str(spec.get("name") or Path(path).stem)
     version = str(spec.get("version") or "0")

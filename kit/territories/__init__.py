@@ -18,8 +18,10 @@ Examples
 
 from __future__ import annotations
 
+import difflib
 import functools
 import logging
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -30,6 +32,7 @@ from kit.errors import DataError, KitError
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "closest_communes",
     "LEVELS",
     "REFERENCE",
     "check_codes",
@@ -311,3 +314,25 @@ def require_known(report: pd.DataFrame, what: str) -> None:
         raise DataError(f"{what} : code(s) inconnu(s) {', '.join(unknown[:20])}"
                         + (" …" if len(unknown) > 20 else "")
                         + ". Corrigez-les ou retirez-les de la liste.")
+
+
+def closest_communes(code: str, name: object = None, n: int = 4) -> list[tuple[str, str]]:
+    """Communes actuelles proches d'un code erroné : codes qui ne diffèrent que d'un caractère,
+    puis communes au nom proche de `name` (« Ville de … » ignoré).
+
+    Examples
+    --------
+    >>> closest_communes("99999", "Bourg-en-Bresse")[-1]
+    ('01053', 'Bourg-en-Bresse')
+    """
+    communes = load_territories("commune")
+    names = dict(zip(communes["code"], communes["nom"]))
+    found = [(c, names[c]) for c in names
+             if len(c) == len(code) and sum(a != b for a, b in zip(c, code)) == 1][:n]
+    if isinstance(name, str) and name.strip():
+        short = re.sub(r"^(ville|commune|mairie)\s+(de\s+|d'|du\s+)?", "", name.strip(),
+                       flags=re.IGNORECASE)
+        by_name = {nom: c for c, nom in names.items()}
+        for match in difflib.get_close_matches(short, list(by_name), n=3, cutoff=0.75):
+            found.append((by_name[match], match))
+    return list(dict.fromkeys(found))

@@ -25,6 +25,7 @@ from kit._paths import PROJECT_ROOT, SAMPLES_DIR
 from kit.errors import ConfigError, KitError
 from kit.io import load_table
 from kit.validation import validate
+from kit.workspace._cache import RUN_CACHE_ENV, cached
 from kit.workspace._collect import (
     cell_of,
     expand_sources,
@@ -49,6 +50,7 @@ from kit.workspace._inventory import (
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "RUN_CACHE_ENV", "cached",
     "ACCESSIBLE_MODES", "DSP_HOLDER", "EXTERNAL_HOLDERS", "PROJECT_ROOT", "SAMPLES_DIR",
     "SUMMARY_COLUMNS", "cell_of", "expand_sources", "load_all", "load_config",
     "load_inventories", "load_many", "load_register", "problem", "problems_frame",
@@ -123,9 +125,12 @@ def load_config(path: str | Path) -> dict[str, Any]:
         )
     config, problems = check_config(config, lines, path.parent)
     entries = config.get("fichiers")
-    if not isinstance(entries, list) or not entries:
+    if entries == [] and "fichiers" in config:
+        entries = []  # espace de travail en cours de collecte : aucun fichier de service encore
+    elif not isinstance(entries, list) or not entries:
         problems.insert(0, "clé manquante ou vide : « fichiers » (liste des fichiers des "
-                           "services, avec fichier, service et schema pour chacun)")
+                           "services, avec fichier, service et schema pour chacun ; "
+                           "« fichiers: [] » tant qu'aucun fichier n'est arrivé)")
         entries = []
     checked: list[dict[str, Any]] = []
     for number, raw in enumerate(entries, start=1):

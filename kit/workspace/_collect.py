@@ -34,21 +34,38 @@ EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods", ".csv")
 _UNUSABLE = {"type", "format", "contrainte", "enum", "motif"}
 
 
-def expand_sources(sources: str | Path | Iterable[str | Path]) -> list[Path]:
-    """Liste les fichiers à lire : un fichier, un dossier (ses tableurs, triés) ou une liste.
+def expand_sources(sources: str | Path | Iterable[str | Path],
+                   template: str | None = None) -> list[Path]:
+    """Liste les fichiers à lire : un fichier, un dossier (ses tableurs, triés, sous-dossiers
+    compris) ou une liste.
 
-    Les fichiers temporaires d'Excel (« ~$… ») et les fichiers cachés sont ignorés.
+    Les fichiers temporaires d'Excel (« ~$… ») et les fichiers ou dossiers cachés sont ignorés.
+    Avec `template`, un fichier trouvé dans un dossier et rempli sur un AUTRE modèle du kit
+    (propriétés du classeur) est laissé de côté : un service peut ranger son inventaire et son
+    questionnaire dans le même dossier, chaque lecture prend les siens.
     """
     items = [sources] if isinstance(sources, (str, Path)) else list(sources)
     paths: list[Path] = []
     for item in items:
         path = Path(item)
         if path.is_dir():
-            paths += sorted(p for p in path.iterdir() if p.suffix.lower() in EXTENSIONS
-                            and not p.name.startswith(("~$", ".")))
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in EXTENSIONS
+                           and p.is_file() and not p.name.startswith("~$")
+                           and not any(part.startswith(".")
+                                       for part in p.relative_to(path).parts))
+            paths += [p for p in found if template is None or _template_of(p) in (None, template)]
         else:
             paths.append(path)
     return paths
+
+
+def _template_of(path: Path) -> str | None:
+    """Modèle du kit sur lequel un fichier a été rempli (propriétés du classeur), ou None."""
+    try:
+        info = read_template_version(path)
+    except KitError:
+        return None
+    return info.get("modele") if info else None
 
 
 def problem(fichier: str | Path, message: str, *, code: str, niveau: str = "erreur",
@@ -158,7 +175,7 @@ def load_many(sources: str | Path | Iterable[str | Path], schema: str | dict[str
     problems: list[pd.DataFrame | dict[str, Any]] = []
     letters: dict[str, dict[str, str]] = {}
     doubles: list[dict[str, Any]] = []
-    paths = expand_sources(sources)
+    paths = expand_sources(sources, template=schema.get("name"))
     for path in paths:
         try:
             df = load_table(path, sheet=sheet, schema=schema)

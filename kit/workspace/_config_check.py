@@ -49,7 +49,7 @@ KNOWN_KEYS = (
     "nom", "fictif", "code_insee", "code", "siren", "niveau", "type", "departement", "region",
     "remarque", "population", "strate", "epci", "exercice", "millesime_geographique",
     "equipe_donnees", "services", "fichiers", "diagnostic", "priorisation", "indicateurs",
-    "benchmark", "comite", "chemins_hors_dossier",
+    "benchmark", "comite", "chemins_hors_dossier", "membres", "collecte",
 )
 #: Clés connues de chaque section ; les chemins sont décrits par `_PATH_KEYS`.
 SECTION_KEYS = {
@@ -68,7 +68,7 @@ _PATH_KEYS = {
     "comite": ("historique",),
 }
 _ENTRY_KEYS = ("fichier", "service", "schema", "feuille", "jeu", "path", "chemin", "sheet")
-_SERVICE_KEYS = ("nom", "detenteur", "donnees")
+_SERVICE_KEYS = ("nom", "detenteur", "donnees", "dossier")
 _EPCI_KEYS = ("nom", "code", "siren", "population", "nombre_communes", "fictif")
 _TEXT_TOP = ("nom", "remarque", "strate", "type")
 _YEARS = (1990, 2100)

@@ -8,12 +8,11 @@ codes pour un EPCI, un département ou une région.
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 
 from kit.errors import KitError
-from kit.territories import check_codes, load_territories
+from kit.territories import check_codes, closest_communes, load_territories
 
 __all__ = ["SHAPES", "code_problem", "commune_problem"]
 
@@ -93,23 +92,7 @@ def commune_problem(value: Any, name: Any, fictitious: bool) -> tuple[str | None
         return None, f"{row['detail']}. Écrivez le code actuel « {row['code_actuel']} »."
     if row["statut"] == "corrigé":
         return f"{row['detail']} : écrivez « {row['code_actuel']} ».", None
-    near = _closest_communes(value, name)
+    near = ", ".join(f"{c} {n}" for c, n in closest_communes(value, name))
     return (f"le code {value} n'existe pas dans le Code officiel géographique embarqué. "
             "Vérifiez-le sur insee.fr" + (f" (codes ou noms proches : {near})" if near else "")
             + " ; pour une collectivité fictive, ajoutez « fictif: true »."), None
-
-
-def _closest_communes(code: str, name: Any) -> str:
-    """Codes qui ne diffèrent que d'un caractère, et communes au nom proche de `name`."""
-
-    communes = load_territories("commune")
-    names = dict(zip(communes["code"], communes["nom"]))
-    close = [c for c in names if sum(a != b for a, b in zip(c, code)) == 1][:4]
-    found = [f"{c} {names[c]}" for c in close]
-    if isinstance(name, str) and name.strip():
-        short = re.sub(r"^(ville|commune|mairie)\s+(de\s+|d'|du\s+)?", "", name.strip(),
-                       flags=re.IGNORECASE)
-        by_name = {n: c for c, n in names.items()}
-        for match in difflib.get_close_matches(short, list(by_name), n=3, cutoff=0.75):
-            found.append(f"{by_name[match]} {match}")
-    return ", ".join(dict.fromkeys(found))

@@ -1,0 +1,137 @@
+"""Tous les rapports d'une collectivité en une commande (``python -m kit rapport``).
+
+Chaque notebook dont la configuration fournit les fichiers est exécuté (deux à la fois sur une
+machine à deux cœurs), les autres sont sautés et l'index dit quel fichier les rendrait
+possibles. Les résultats d'une étape que plusieurs notebooks relisent (le comité refait les
+étapes 1 à 4) sont calculés une fois par passage : cache temporaire indexé par l'empreinte
+sha256 des fichiers lus (`kit.workspace.RUN_CACHE_ENV`), effacé à la fin.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import kit
+from kit._paths import PROJECT_ROOT
+from kit.errors import ConfigError
+from kit.project._plan import plan_steps
+from kit.report import NotebookRun, run_batch, write_index
+from kit.territories import REFERENCE
+from kit.workspace import RUN_CACHE_ENV, load_config
+
+__all__ = ["ReportSet", "run_report"]
+
+#: Dossier des notebooks de la méthode.
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+#: Paramètre ``SORTIES`` de chaque notebook : sous-dossier des fichiers qu'il écrit.
+_OUTPUTS = {"01_diagnostic": "diagnostic", "02_priorisation": "priorisation",
+            "03_indicateurs": "indicateurs", "05_comite": "comite"}
+
+
+@dataclass
+class ReportSet:
+    """Rapports d'une collectivité : index, notebooks exécutés, sautés ou en échec."""
+
+    collectivite: str
+    folder: Path
+    index: Path
+    runs: list[NotebookRun] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """Aucun notebook en échec (les étapes sautées faute de fichiers ne comptent pas)."""
+        return all(r.ok for r in self.runs)
+
+    def to_text(self) -> str:
+        """Compte rendu en français pour la ligne de commande."""
+        lines = [f"{self.collectivite} : index des rapports {self.index}"]
+        for run in self.runs:
+            if run.html is not None:
+                lines.append(f"- {run.title} : {run.html.name} ({run.seconds:.0f} s)")
+            elif run.skipped:
+                lines.append(f"- {run.title} : sauté, {run.skipped}")
+            else:
+                lines.append(f"- {run.title} : ÉCHEC — {run.error}")
+        return "\n".join(lines)
+
+
+def _selected(steps: Sequence[str] | None) -> set[str] | None:
+    if not steps:
+        return None
+    wanted = {s.strip().zfill(2)[:2] for s in steps if s.strip()}
+    unknown = sorted(w for w in wanted if not w.isdigit() or int(w) > 5)
+    if unknown:
+        raise ConfigError(f"Étape(s) inconnue(s) dans --etapes : {', '.join(unknown)}. "
+                          "Étapes possibles : 00 à 05 (par exemple --etapes 01,03).")
+    return wanted
+
+
+def run_report(config: str | Path, output: str | Path | None = None, *,
+               steps: Sequence[str] | None = None, workers: int = 2, progress: bool = True,
+               notebooks_dir: str | Path = NOTEBOOKS_DIR) -> ReportSet:
+    """Exécute les notebooks que la configuration permet et écrit rapports et index.
+
+    Parameters
+    ----------
+    config
+        collectivite.yaml de la collectivité.
+    output
+        Dossier des rapports ; par défaut ``rapports/`` à côté de la configuration.
+    steps
+        Numéros des étapes à produire (« 01 », « 3 »…) ; par défaut toutes.
+    workers
+        Notebooks exécutés en même temps.
+    notebooks_dir
+        Dossier des notebooks (celui du kit par défaut).
+
+    Returns
+    -------
+    ReportSet
+        ``ok`` faux si un notebook a échoué (les autres rapports sont écrits quand même).
+
+    Raises
+    ------
+    ConfigError
+        Configuration illisible ou incorrecte, étape inconnue.
+    """
+    config_path = Path(config).expanduser().resolve()
+    cfg = load_config(config_path)
+    folder = Path(output).expanduser().resolve() if output else config_path.parent / "rapports"
+    wanted = _selected(steps)
+    jobs, runs = [], []
+    for step in plan_steps(cfg):
+        if wanted is not None and step.notebook[:2] not in wanted:
+            continue
+        path = Path(notebooks_dir) / f"{step.notebook}.ipynb"
+        run = NotebookRun(step.notebook, step.title)
+        runs.append(run)
+        if not step.ready:
+            run.skipped = step.reason
+            continue
+        params: dict[str, object] = {"CONFIG": str(config_path)}
+        if step.notebook in _OUTPUTS:
+            params["SORTIES"] = str(folder / _OUTPUTS[step.notebook])
+        jobs.append((path, step.title, params))
+    cache = tempfile.mkdtemp(prefix="kit-rapport-")
+    previous = os.environ.get(RUN_CACHE_ENV)
+    os.environ[RUN_CACHE_ENV] = cache  # hérité par les noyaux des notebooks
+    try:
+        done = run_batch(jobs, folder, workers=workers, progress=progress)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+        if previous is None:
+            os.environ.pop(RUN_CACHE_ENV, None)
+        else:
+            os.environ[RUN_CACHE_ENV] = previous
+    by_name = {r.notebook: r for r in done}
+    runs = [by_name.get(r.notebook, r) for r in runs]
+    name = str(cfg.get("nom") or config_path.stem)
+    index = write_index(folder, name, runs, version=kit.__version__,
+                        sources=[f"{REFERENCE['source']} (millésime {REFERENCE['millesime']})",
+                                 "fichiers des services de la collectivité"])
+    return ReportSet(name, folder, index, runs)

@@ -1,0 +1,154 @@
+"""Plusieurs notebooks d'une collectivité en un passage : noyaux en parallèle (un par cœur),
+un rapport HTML par notebook et une page d'index (``python -m kit rapport``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from kit._format import fmt_date, fmt_number
+from kit.errors import KitError
+from kit.report._notebook import NotebookError, run_notebook
+
+__all__ = ["NotebookRun", "check_workers", "run_batch", "write_index"]
+
+
+@dataclass
+class NotebookRun:
+    """Un notebook de la série : son rapport, ou la raison pour laquelle il n'y en a pas."""
+
+    notebook: str
+    title: str
+    html: Path | None = None
+    error: str | None = None
+    skipped: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Rapport écrit, ou étape volontairement sautée (fichiers absents)."""
+        return self.error is None
+
+
+def _run_one(path: str, output_dir: str, parameters: dict[str, object], timeout: int
+             ) -> tuple[str | None, str | None, float]:
+    """Un notebook, dans un fil de la série : (rapport, erreur, durée)."""
+    start = time.perf_counter()
+    try:
+        report = run_notebook(path, output_dir, parameters, timeout=timeout)
+    except NotebookError as exc:
+        return None, str(exc), time.perf_counter() - start
+    except Exception as exc:  # noqa: BLE001 — tout échec d'un notebook est rapporté, les autres tournent
+        return None, f"{type(exc).__name__} : {exc}", time.perf_counter() - start
+    return str(report), None, time.perf_counter() - start
+
+
+def run_batch(jobs: Sequence[tuple[Path, str, dict[str, object]]], output_dir: str | Path, *,
+              workers: int = 2, progress: bool = True, timeout: int = 600) -> list[NotebookRun]:
+    """Exécute des notebooks en parallèle (un noyau par processus) et écrit leurs rapports.
+
+    Un notebook en échec n'arrête pas les autres : son erreur (cellule et message, en
+    français) est gardée dans le résultat.
+
+    Parameters
+    ----------
+    jobs
+        (notebook, titre, paramètres) dans l'ordre de la méthode ; les premiers partent d'abord.
+    output_dir
+        Dossier des rapports.
+    workers
+        Notebooks exécutés en même temps (un par cœur ; 1 = l'un après l'autre).
+    progress
+        Barre de progression (tqdm) sur la sortie d'erreur.
+
+    Returns
+    -------
+    list[NotebookRun]
+        Dans l'ordre de `jobs`.
+    """
+    runs = [NotebookRun(Path(p).stem, title) for p, title, _ in jobs]
+    if not jobs:
+        return runs
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(jobs), desc="Rapports", unit="notebook", leave=False)
+    # Des fils suffisent : chaque notebook tourne dans son propre noyau (un processus), le fil ne
+    # fait que le piloter puis écrire le HTML. Pas de processus à lancer : aucune condition sur
+    # le script appelant (garde « if __name__ == '__main__' »).
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = {pool.submit(_run_one, str(p), str(output_dir), dict(params), timeout): i
+                   for i, (p, _, params) in enumerate(jobs)}
+        for future in as_completed(futures):
+            run = runs[futures[future]]
+            report, error, run.seconds = future.result()
+            run.html, run.error = (Path(report) if report else None), error
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix_str(run.notebook)
+    if bar is not None:
+        bar.close()
+    return runs
+
+
+def write_index(output_dir: str | Path, collectivite: str, runs: Sequence[NotebookRun], *,
+                version: str, sources: Sequence[str] = (), date: dt.date | None = None) -> Path:
+    """Page d'accueil des rapports : la collectivité, la date, la version du kit, les sources et
+    un lien par rapport ; une étape sautée dit quel fichier la rendrait possible.
+
+    Toute valeur venant de la configuration est échappée (HTML).
+    """
+    output_dir = Path(output_dir)
+    esc = html.escape
+    items = []
+    for run in runs:
+        if run.html is not None:
+            rel = run.html.resolve().relative_to(output_dir.resolve()).as_posix()
+            state = (f'<a href="{esc(rel)}">{esc(run.title)}</a> <span class="ok">rapport prêt'
+                     f"</span>")
+        elif run.skipped:
+            state = f'{esc(run.title)} <span class="skip">pas encore : {esc(run.skipped)}</span>'
+        else:
+            first = (run.error or "").strip().splitlines()[0] if run.error else ""
+            state = (f'{esc(run.title)} <span class="err">non produit : {esc(first)}</span>')
+        items.append(f"<li>{state}</li>")
+    done = sum(r.html is not None for r in runs)
+    page = f"""<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Rapports — {esc(collectivite)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem;
+       color: #161616; line-height: 1.5; }}
+h1 {{ font-size: 1.6rem; }} li {{ margin: .6rem 0; }} a {{ color: #000091; }}
+.ok {{ color: #18753C; }} .skip {{ color: #666; }} .err {{ color: #CE0500; }}
+footer {{ margin-top: 2rem; font-size: .9rem; color: #3a3a3a; }}
+</style></head><body>
+<h1>{esc(collectivite)} — rapports de la démarche données</h1>
+<p>Produits le {esc(fmt_date(date or dt.date.today()))} : {fmt_number(done, 0)} rapport(s) sur
+{fmt_number(len(runs), 0)} étape(s).</p>
+<ul>
+{chr(10).join(items)}
+</ul>
+<footer><p>Sources : {esc(" ; ".join(sources) or "fichiers des services de la collectivité")}.</p>
+<p>kit-territoires {esc(version)} — rapports lisibles hors connexion.</p></footer>
+</body></html>
+"""
+    target = output_dir / "index.html"
+    output_dir.mkdir(parents=True, exist_ok=True)
+    target.write_text(page, encoding="utf-8")
+    return target
+
+
+def check_workers(workers: int) -> int:
+    """Nombre de notebooks en parallèle, vérifié (au moins 1)."""
+    if workers < 1:
+        raise KitError(f"--parallele doit valoir au moins 1, reçu {workers}.")
+    return workers
