@@ -21,8 +21,9 @@ import pandas as pd
 
 from kit._personal import find_personal
 
-__all__ = ["MASK", "escape_html", "mask_frame", "mask_personal", "masked_note",
-           "neutralise_cell", "neutralise_frame"]
+__all__ = ["MASK", "escape_html", "markdown_text", "mask_frame", "mask_personal", "masked_note",
+           "neutralise_cell", "neutralise_frame", "plotly_safe", "plotly_text", "protect_table",
+           "seal_table"]
 
 #: Ce qui remplace une donnée personnelle.
 MASK = "[masqué]"
@@ -37,6 +38,16 @@ _NUMBER = re.compile(
     r"(?:[ \u00a0\u202f]?%)?")
 # Indice bon marché qu'une cellule peut contenir une donnée personnelle.
 _HINT = re.compile(r"[@\d]")
+_CAPTION_CSS = "caption-side: bottom; text-align: left; font-style: italic; color: #3a3a3a"
+# Balises que le kit écrit lui-même dans les textes plotly, rétablies après échappement : sans
+# attribut, ou un style fait seulement de lettres, chiffres, « # : ; - . » et espaces (pas
+# d'URL possible sans parenthèses).
+_PLOTLY_TAGS = re.compile(
+    r"&lt;(/?(?:b|i|br|sup|sub|extra)|/span|span style='[a-z0-9#:;. -]{0,80}')&gt;")
+#: Clés d'une figure plotly (JSON) dont les textes sont affichés.
+PLOTLY_TEXT_KEYS = frozenset({
+    "text", "hovertext", "name", "title", "x", "y", "z", "theta", "labels", "parents",
+    "customdata", "ticktext", "categoryarray", "values", "hovertemplate", "texttemplate"})
 
 
 def escape_html(value: object) -> str:
@@ -63,6 +74,22 @@ def escape_html(value: object) -> str:
     if value is None:
         return ""
     return html.escape(str(value), quote=True)
+
+
+def markdown_text(text: str) -> str:
+    """Synthèse en Markdown sûre à afficher (``IPython.display.Markdown``, rapport HTML) :
+    données personnelles masquées, puis ``& < >`` échappés.
+
+    Le Markdown du kit n'écrit jamais de HTML : échapper tout le texte revient à échapper
+    chaque valeur venue des données ou de la configuration (titre, service, libellé…), qui ne
+    peut plus y glisser de balise. Le rendu Markdown redonne « < », « > » et « & » à l'écran.
+
+    Examples
+    --------
+    >>> markdown_text("**Cas retenu : <script>x</script>** (contact : a.b@exemple.fr)")
+    '**Cas retenu : &lt;script&gt;x&lt;/script&gt;** (contact : [masqué])'
+    """
+    return html.escape(mask_personal(text)[0], quote=False)
 
 
 def neutralise_cell(value: Any) -> Any:
@@ -274,3 +301,75 @@ def masked_note(cells: list[dict[str, Any]], limit: int = 10) -> str | None:
         word = "ligne" if len(rows) == 1 else "lignes"
         parts.append(f"colonne « {column} », {word} {shown} ({', '.join(kinds)})")
     return "Données personnelles masquées : " + " ; ".join(parts) + "."
+
+
+def protect_table(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
+    """Tableau à afficher, données personnelles masquées, et la note qui le dit.
+
+    Returns
+    -------
+    tuple[pandas.DataFrame, str | None]
+        Copie (index renuméroté) où chaque e-mail, téléphone, NIR ou IBAN reconnu dans une
+        cellule est remplacé par « [masqué] », et la note en français qui nomme les cellules
+        masquées (« ligne 2 » = deuxième ligne du tableau), jamais leur valeur ; None si rien
+        n'a été masqué.
+    """
+    masked, cells = mask_frame(df.reset_index(drop=True))
+    for cell in cells:
+        if cell["ligne"] is not None:
+            cell["ligne"] = int(cell["ligne"]) + 1
+    return masked, masked_note(cells)
+
+
+def seal_table(styler: Any, note: str | None = None) -> Any:
+    """Dernière étape de tout tableau affiché : en-têtes et index échappés (HTML), et la note
+    des cellules masquées sous le tableau.
+
+    Les cellules, elles, s'échappent par ``Styler.format(..., escape="html")`` à chaque
+    mise en forme (une mise en forme posée après remplace la précédente).
+    """
+    styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+    if note:
+        styler = styler.set_caption(escape_html(note)).set_table_styles(
+            [{"selector": "caption", "props": _CAPTION_CSS}], overwrite=False)
+    return styler
+
+
+
+
+def plotly_text(value: str) -> str:
+    """Texte sûr pour plotly : ``& < >`` échappés, sauf les balises de mise en forme que le
+    kit écrit lui-même (``<br>``, ``<b>``, ``<i>``, ``<sup>``, ``<sub>``, ``<extra>``, et un
+    ``<span style='…'>`` sans URL possible).
+
+    plotly.js dessine une partie du HTML des titres, étiquettes et infobulles (liens compris) ;
+    une valeur venue d'un tableur n'y est plus qu'un texte. Les apostrophes restent telles
+    quelles (« Communauté d'agglomération »).
+
+    Examples
+    --------
+    >>> print(plotly_text("Taux<br><sup><a href='x'>clic</a> & <img src=x></sup>"))
+    Taux<br><sup>&lt;a href='x'&gt;clic&lt;/a&gt; &amp; &lt;img src=x&gt;</sup>
+    """
+    return _PLOTLY_TAGS.sub(r"<\1>", html.escape(value, quote=False))
+
+
+def plotly_safe(figure: Any, key: str = "") -> Any:
+    """Copie d'une figure plotly sous forme JSON (``json.loads(pio.to_json(fig))``) où chaque
+    texte affiché (titres, étiquettes, catégories, infobulles, cellules) passe par
+    `plotly_text`. Les figures passent par ici une seule fois, à l'affichage et à
+    l'enregistrement (`kit.charts.show`, `figure_html`, `save`) : n'échappez pas les valeurs
+    vous-même en construisant une figure.
+
+    Examples
+    --------
+    >>> plotly_safe({"data": [{"y": ["<b>A</b> & B", 2]}], "layout": {"title": {"text": "<i>x"}}})
+    {'data': [{'y': ['<b>A</b> &amp; B', 2]}], 'layout': {'title': {'text': '<i>x'}}}
+    """
+    if isinstance(figure, dict):
+        return {k: plotly_safe(v, k) for k, v in figure.items()}
+    if isinstance(figure, list):
+        return [plotly_safe(v, key) for v in figure]
+    if isinstance(figure, str) and key in PLOTLY_TEXT_KEYS:
+        return plotly_text(figure)
+    return figure

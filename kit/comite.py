@@ -31,11 +31,12 @@ from kit._comite_suivi import (
 )
 from kit._diagnostic_inventory import ACCESSIBLE_MODES, DSP_HOLDER
 from kit._format import fmt_date, fmt_number, fmt_percent
+from kit._gate import markdown_text, neutralise_frame
 from kit.diagnostic import Diagnostic, run_diagnostic
 from kit.errors import KitError
 from kit.kpi import Kpis, run_kpis
 from kit.priorisation import Priorisation, run_priorisation
-from kit.quality import detect_personal_data, personal_fragments
+from kit.quality import personal_findings
 from kit.workspace import section_paths
 
 __all__ = ["Comite", "check_open", "decisions", "export_open_data", "key_figures",
@@ -287,17 +288,7 @@ def check_open(df: pd.DataFrame, name: str) -> None:
         texte contient un e-mail, un téléphone, un NIR ou un IBAN. Le message nomme la
         colonne et le nombre de cellules, jamais les valeurs.
     """
-    found = []
-    for column in df.columns:
-        col = df[column]
-        kind = detect_personal_data(col, column)
-        if kind:
-            found.append(f"« {column} » ({kind})")
-            continue
-        leaks = personal_fragments(col)
-        if leaks:
-            found.append(f"« {column} » ({leaks} cellule(s) contenant un e-mail, un téléphone, "
-                         "un NIR ou un IBAN)")
+    found = personal_findings(df)
     if found:
         raise KitError(f"Publication de « {name} » refusée : données personnelles soupçonnées "
                        f"dans {', '.join(found)}. Retirez ou agrégez ces colonnes avant de "
@@ -333,7 +324,7 @@ def write_summary(c: Comite) -> str:
     lines += [f"{i}. {text}" for i, text in enumerate(c.decisions["décision"].head(5), 1)]
     if len(c.decisions) > 5:
         lines.append(f"\n… et {len(c.decisions) - 5} autres dans le tableau des décisions.")
-    return "\n".join(lines)
+    return markdown_text("\n".join(lines))
 
 
 def export_open_data(c: Comite, dest: str | Path) -> list[Path]:
@@ -352,8 +343,8 @@ def export_open_data(c: Comite, dest: str | Path) -> list[Path]:
                          "licence": LICENCE, "fichiers": {}}
     for name, table in tables.items():
         path = dest / f"{name}.csv"
-        table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n",
-                     date_format="%Y-%m-%d")
+        neutralise_frame(table).to_csv(path, index=False, encoding="utf-8",
+                                       lineterminator="\n", date_format="%Y-%m-%d")
         written.append(path)
         meta["fichiers"][path.name] = {"lignes": int(len(table)),
                                        "colonnes": [str(col) for col in table.columns]}

@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from kit._collect import load_many, problems_frame
+from kit._collect import load_many, problem, problems_frame
 from kit._diagnostic_inventory import (
     ACCESSIBLE_MODES, FRESHNESS_DAYS, check_inventory, crossing_edges, freshness,
     holder_access, inventory_scorecard, load_inventories, load_register, uncontrolled_holdings,
@@ -25,7 +25,8 @@ from kit._diagnostic_maturity import (
     score_maturity, skills_map, strengths_weaknesses,
 )
 from kit._format import fmt_number, fmt_percent, short_axis
-from kit.errors import ConfigError
+from kit._gate import markdown_text
+from kit.errors import ConfigError, DataError
 
 __all__ = [
     "ACCESSIBLE_MODES", "FRESHNESS_DAYS", "LEVELS", "Diagnostic", "check_inventory",
@@ -140,9 +141,13 @@ def run_diagnostic(config: dict[str, Any], output_dir: str | Path | None = None
     last = sorted(answers["campagne"].unique())[-1]
     target = Path(output_dir) / f"maturite_ouverte_{last}.csv" if output_dir else None
     if target is not None:
-        diag.open_results = export_open_maturity(
-            answers, target, collectivite=name, type_collectivite=paths["type_collectivite"],
-            strate=strate, campagne=last)
+        try:
+            diag.open_results = export_open_maturity(
+                answers, target, collectivite=name,
+                type_collectivite=paths["type_collectivite"], strate=strate, campagne=last)
+        except DataError as exc:  # données personnelles : fichier non écrit, dit dans problems
+            diag.problems = problems_frame([diag.problems, problem(
+                target, str(exc), code="maturite-ouverte-refusee")])
     if "pairs" in paths and diag.open_results is not None:
         peers, peer_problems = load_peer_maturity(paths["pairs"])
         diag.peers = compare_with_peers(diag.open_results, peers)
@@ -244,5 +249,6 @@ def write_synthesis(diag: Diagnostic) -> str:
     def bullets(items: list[str]) -> str:
         return "\n".join(f"- {item}" for item in items)
 
-    return (f"### Forces\n\n{bullets(forces)}\n\n### Faiblesses\n\n{bullets(weaknesses)}\n\n"
-            f"### Pistes d'amélioration\n\n{bullets(actions)}\n")
+    return markdown_text(
+        f"### Forces\n\n{bullets(forces)}\n\n### Faiblesses\n\n{bullets(weaknesses)}\n\n"
+        f"### Pistes d'amélioration\n\n{bullets(actions)}\n")

@@ -27,6 +27,7 @@ import pandas as pd
 from kit._collect import load_many, problem, problems_frame, row_problem
 from kit._diagnostic_inventory import DSP_HOLDER, load_inventories, split_ids
 from kit._format import fmt_number
+from kit._gate import markdown_text
 from kit.errors import ConfigError
 from kit.workspace import section_paths
 
@@ -404,4 +405,4 @@ def write_synthesis(prio: Priorisation) -> str:
     if derived:
         lines.append(f"{derived} notes de complexité ont été calculées à partir de "
                      "l'inventaire des données de l'étape 1.")
-    return "\n\n".join(lines)
+    return markdown_text("\n\n".join(lines))

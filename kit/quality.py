@@ -18,7 +18,8 @@ from kit import _parse
 from kit._personal import PERSONAL_SHARE, column_kind, has_personal
 from kit._validation_types import _cell_text, as_text
 
-__all__ = ["Profile", "detect_personal_data", "personal_fragments", "profile"]
+__all__ = ["Profile", "detect_personal_data", "personal_findings", "personal_fragments",
+           "profile"]
 
 _SAMPLE = 2000
 
@@ -86,6 +87,34 @@ def personal_fragments(s: pd.Series) -> int:
     1
     """
     return sum(1 for v in s.tolist() if isinstance(v, str) and has_personal(v))
+
+
+def personal_findings(df: pd.DataFrame) -> list[str]:
+    """Colonnes d'un tableau à publier où une donnée personnelle est soupçonnée, décrites en
+    français (« « contact » (e-mail) », « « note » (2 cellule(s) contenant … ) ») ; jamais
+    une valeur. Liste vide : rien de soupçonné.
+
+    Une colonne est retenue par son nom ou ses valeurs (`detect_personal_data`), ou parce
+    qu'au moins une de ses cellules de texte contient un e-mail, un téléphone, un NIR ou un
+    IBAN (`personal_fragments`).
+
+    Examples
+    --------
+    >>> personal_findings(pd.DataFrame({"axe": ["Gouvernance"], "note": ["voir a@b.fr"]}))
+    ['« note » (1 cellule(s) contenant un e-mail, un téléphone, un NIR ou un IBAN)']
+    """
+    found = []
+    for position, column in enumerate(df.columns):
+        col = df.iloc[:, position]
+        kind = detect_personal_data(col, column)
+        if kind:
+            found.append(f"« {column} » ({kind})")
+            continue
+        leaks = personal_fragments(col)
+        if leaks:
+            found.append(f"« {column} » ({leaks} cellule(s) contenant un e-mail, un téléphone, "
+                         "un NIR ou un IBAN)")
+    return found
 
 
 def _kind(s: pd.Series, declared: str | None) -> str:
