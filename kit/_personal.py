@@ -38,9 +38,10 @@ _FRAGMENT = re.compile(
     # NIR : 13 chiffres (2A/2B pour la Corse) et clé facultative, séparateurs facultatifs
     r"|(?P<nir>(?<!\w)[12][ .]?\d{2}[ .]?(?:0[1-9]|1[0-2]|[2-9]\d)[ .]?(?:\d{2}|2[ABab])"
     r"[ .]?\d{3}[ .]?\d{3}(?:[ .]?\d{2})?(?!\w))"
-    # téléphone français : 0X ou +33 / 0033, puis quatre paires de chiffres
+    # téléphone français : 0X ou +33 / 0033, puis quatre paires de chiffres (pas de décimale
+    # derrière : « 0612345678,5 » est un nombre)
     r"|(?P<phone>(?:(?<![\w+])(?:\+|00)33[\s.\-]?(?:\(0\)[\s.\-]?)?[1-9]|(?<!\w)0[1-9])"
-    r"(?:[\s.\-]?\d{2}){4}(?!\w))")
+    r"(?:[\s.\-]?\d{2}){4}(?!\w|[.,]\d))")
 _GROUP_KIND = {"mail": EMAIL, "iban": IBAN, "nir": NIR, "phone": PHONE}
 
 # Reconnaissance d'une valeur entière (colonne) : motifs ancrés, sans retour arrière sans borne.

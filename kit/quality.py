@@ -68,13 +68,20 @@ def _sample_texts(s: pd.Series, limit: int = _SAMPLE) -> list[str]:
     if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
         return []  # vrai / faux et dates ne sont jamais une donnée personnelle par leur valeur
     seen: dict[str, None] = {}
-    for value in s.dropna().unique():
+    for value in s.unique():
+        if not _present(value):
+            continue
         text = _cell_text(value)
         if text:
             seen[text] = None
             if len(seen) >= limit:
                 break
     return list(seen)
+
+
+def _present(value: Any) -> bool:
+    """Faux pour None, NA, NaN et NaT (plus rapide que `dropna` colonne par colonne)."""
+    return value is not None and value is not pd.NA and value == value
 
 
 def personal_fragments(s: pd.Series) -> int:
@@ -135,7 +142,7 @@ def _examples(s: pd.Series, n: int = 3) -> str | None:
     if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
         common = list(as_text(s).dropna().value_counts().index[:50])
     else:  # même texte que `as_text`, sans le coût fixe de pandas pour chaque colonne
-        counts = Counter(text for text in map(_cell_text, s.dropna().tolist()) if text)
+        counts = Counter(text for text in map(_cell_text, filter(_present, s.tolist())) if text)
         common = [text for text, _count in counts.most_common(50)]
     safe = [v for v in common if not has_personal(v)][:n]
     return " ; ".join(v if len(v) <= 40 else v[:39] + "…" for v in safe) or None
