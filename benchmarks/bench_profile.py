@@ -32,8 +32,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kit._gate import mask_frame, mask_personal  # noqa: E402
-from kit.quality import personal_fragments, profile  # noqa: E402
+from kit._gate import mask_frame, mask_personal
+from kit.quality import personal_fragments, profile
 
 # Morceaux de texte libre, dont des presque-données personnelles (pas de clé juste, pas de
 # domaine, chiffres en trop) qui obligent les motifs à essayer puis renoncer.

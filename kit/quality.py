@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from kit import _parse
-from kit._personal import PERSONAL_SHARE, column_kind, has_personal
+from kit._personal import PERSONAL_SHARE, column_kind, has_personal  # noqa: F401 (réexporté)
 from kit._validation_types import _cell_text, as_text
 
 __all__ = ["Profile", "detect_personal_data", "personal_findings", "personal_fragments",
@@ -81,7 +81,12 @@ def _sample_texts(s: pd.Series, limit: int = _SAMPLE) -> list[str]:
 
 def _present(value: Any) -> bool:
     """Faux pour None, NA, NaN et NaT (plus rapide que `dropna` colonne par colonne)."""
-    return value is not None and value is not pd.NA and value == value
+    if value is None or value is pd.NA:
+        return False
+    try:
+        return bool(value == value)  # noqa: PLR0124 (NaN et NaT diffèrent d'eux-mêmes)
+    except (TypeError, ValueError):  # valeur composée (liste…) : présente
+        return True
 
 
 def personal_fragments(s: pd.Series) -> int:

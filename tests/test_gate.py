@@ -20,8 +20,14 @@ from kit import charts, quality
 from kit._comite_suivi import save_snapshot, snapshot
 from kit._diagnostic_maturity import export_open_maturity
 from kit._gate import (
-    MASK, escape_html, markdown_text, mask_frame, mask_personal, neutralise_cell,
-    neutralise_frame, plotly_text,
+    MASK,
+    escape_html,
+    markdown_text,
+    mask_frame,
+    mask_personal,
+    neutralise_cell,
+    neutralise_frame,
+    plotly_text,
 )
 from kit._personal import find_personal
 from kit.errors import DataError
