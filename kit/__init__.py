@@ -15,6 +15,14 @@ tests/test_architecture.py le vérifient à chaque `make test`.
 
 from __future__ import annotations
 
+import os
+
+# openpyxl écrit le XML des classeurs avec lxml quand il est installé (python-docx l'amène), et
+# avec la bibliothèque standard sinon : les octets diffèrent. Les modèles et les exemples sont
+# comparés à l'octet près, donc le kit choisit toujours la bibliothèque standard (avant le
+# premier import d'openpyxl ; une valeur déjà donnée par l'utilisateur est respectée).
+os.environ.setdefault("OPENPYXL_LXML", "False")
+
 from kit.errors import (
     ConfigError,
     ConfigWarning,

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from kit._format import fmt_number
+from kit._gate import markdown_text
 from kit.errors import ConfigError
 from kit.workspace import (
     DSP_HOLDER,
@@ -419,7 +420,7 @@ def write_synthesis(prio: Prioritization) -> str:
     if derived:
         lines.append(f"{derived} notes de complexité ont été calculées à partir de "
                      "l'inventaire des données de l'étape 1.")
-    return "\n\n".join(lines)
+    return markdown_text("\n\n".join(lines))
 
 
 # Anciens noms (version 0.1), gardés pour les notebooks déjà copiés par les équipes.

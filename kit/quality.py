@@ -2,12 +2,16 @@
 
 Le profil ne montre jamais de valeur d'une colonne soupçonnée de contenir des données
 personnelles (ni exemple, ni minimum, ni maximum) : il indique seulement la nature du soupçon.
+La reconnaissance des valeurs (e-mail, téléphone, NIR, IBAN, adresse) vient de `kit._personal`,
+en temps proportionnel à la longueur des cellules : une cellule de 5 millions de caractères ou
+10 000 colonnes se profilent en quelques secondes (``benchmarks/bench_profile.py``).
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,29 +19,14 @@ import pandas as pd
 
 from kit import _parse
 from kit._format import fmt_percent
-from kit.validation import as_text
+from kit._gate import mask_frame, mask_personal  # réexportés : masquer avant de montrer
+from kit._personal import PERSONAL_SHARE, column_kind, has_personal  # noqa: F401 (réexporté)
+from kit.validation import as_text, cell_text
 
-__all__ = ["Profile", "detect_personal_data", "personal_fragments", "profile"]
+__all__ = ["Profile", "detect_personal_data", "mask_frame", "mask_personal", "personal_findings",
+           "personal_fragments", "profile"]
 
-#: Part minimale des valeurs (non vides) qui doivent ressembler à une donnée personnelle.
-PERSONAL_SHARE = 0.3
 _SAMPLE = 2000
-
-_VALUE_PATTERNS = {
-    "e-mail": re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+"),
-    "téléphone": re.compile(r"(?:\+33|0033|0)[1-9](?:\d{8})"),
-    "NIR": re.compile(r"[12]\d{2}(?:0[1-9]|1[0-2]|[2-9]\d)(?:\d{2}|2[AB])\d{6}(?:\d{2})?"),
-    "IBAN": re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}"),  # et clé de contrôle exacte
-    "adresse": re.compile(
-        r"\d{1,4}\s*(?:bis|ter)?,?\s+(?:rue|avenue|av\.?|bd|boulevard|chemin|impasse|place|"
-        r"all[ée]e|route|quai|cours|r[ée]sidence|lotissement|square|passage)\b.*",
-        re.IGNORECASE),
-}
-#: Recherche de fragments personnels dans un texte libre (pour filtrer les exemples).
-_LEAK = re.compile(
-    r"[\w.+'-]+@[\w-]+\.[\w.-]+|(?:\+33|0033|\b0)[1-9](?:[\s.-]?\d{2}){4}\b|"
-    r"\b[12]\s?\d{2}\s?\d{2}\s?(?:\d{2}|2[AB])\s?\d{3}\s?\d{3}(?:\s?\d{2})?\b|"
-    r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){3,7}", re.IGNORECASE)
 
 _NAME_RULES: list[tuple[str, re.Pattern[str]]] = [
     ("e-mail", re.compile(r"(^|_)(e_?mail|mel|courriel|adresse_electronique)(_|$)")),
@@ -76,19 +65,33 @@ def detect_personal_data(s: pd.Series, name: object = None) -> str | None:
     for kind, rule in _NAME_RULES:
         if rule.search(label):
             return kind
-    text = as_text(s).dropna()
-    if text.empty or pd.api.types.is_datetime64_any_dtype(s.dtype):
-        return None
-    sample = pd.Series(text.unique()[:_SAMPLE], dtype="str")
-    compact = sample.str.replace(r"[\s.\-()/]", "", regex=True).str.upper()
-    for kind, pattern in _VALUE_PATTERNS.items():
-        target = sample if kind in ("e-mail", "adresse") else compact
-        hits = target.str.fullmatch(pattern)
-        if kind == "IBAN":
-            hits = hits & target.map(_iban_ok)
-        if hits.mean() >= PERSONAL_SHARE:
-            return kind
-    return None
+    return column_kind(_sample_texts(s))
+
+
+def _sample_texts(s: pd.Series, limit: int = _SAMPLE) -> list[str]:
+    """Jusqu'à `limit` valeurs distinctes non vides, en texte (comme `as_text`), dans l'ordre."""
+    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return []  # vrai / faux et dates ne sont jamais une donnée personnelle par leur valeur
+    seen: dict[str, None] = {}
+    for value in s.unique():
+        if not _present(value):
+            continue
+        text = cell_text(value)
+        if text:
+            seen[text] = None
+            if len(seen) >= limit:
+                break
+    return list(seen)
+
+
+def _present(value: Any) -> bool:
+    """Faux pour None, NA, NaN et NaT (plus rapide que `dropna` colonne par colonne)."""
+    if value is None or value is pd.NA:
+        return False
+    try:
+        return bool(value == value)  # noqa: PLR0124 (NaN et NaT diffèrent d'eux-mêmes)
+    except (TypeError, ValueError):  # valeur composée (liste…) : présente
+        return True
 
 
 def personal_fragments(s: pd.Series) -> int:
@@ -100,16 +103,35 @@ def personal_fragments(s: pd.Series) -> int:
     >>> personal_fragments(pd.Series(["ok", "écrire à a.b@exemple.fr", None, 3]))
     1
     """
-    text = s[s.map(lambda v: isinstance(v, str))].astype("str")
-    return int(text.str.contains(_LEAK.pattern, case=False, regex=True).sum()) if len(text) else 0
+    return sum(1 for v in s.tolist() if isinstance(v, str) and has_personal(v))
 
 
-def _iban_ok(text: str) -> bool:
-    """Clé de contrôle ISO 13616 (modulo 97) d'un IBAN sans espaces."""
-    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", text):
-        return False
-    digits = "".join(str(int(c, 36)) for c in text[4:] + text[:4])
-    return int(digits) % 97 == 1
+def personal_findings(df: pd.DataFrame) -> list[str]:
+    """Colonnes d'un tableau à publier où une donnée personnelle est soupçonnée, décrites en
+    français (« « contact » (e-mail) », « « note » (2 cellule(s) contenant … ) ») ; jamais
+    une valeur. Liste vide : rien de soupçonné.
+
+    Une colonne est retenue par son nom ou ses valeurs (`detect_personal_data`), ou parce
+    qu'au moins une de ses cellules de texte contient un e-mail, un téléphone, un NIR ou un
+    IBAN (`personal_fragments`).
+
+    Examples
+    --------
+    >>> personal_findings(pd.DataFrame({"axe": ["Gouvernance"], "note": ["voir a@b.fr"]}))
+    ['« note » (1 cellule(s) contenant un e-mail, un téléphone, un NIR ou un IBAN)']
+    """
+    found = []
+    for position, column in enumerate(df.columns):
+        col = df.iloc[:, position]
+        kind = detect_personal_data(col, column)
+        if kind:
+            found.append(f"« {column} » ({kind})")
+            continue
+        leaks = personal_fragments(col)
+        if leaks:
+            found.append(f"« {column} » ({leaks} cellule(s) contenant un e-mail, un téléphone, "
+                         "un NIR ou un IBAN)")
+    return found
 
 
 def _kind(s: pd.Series, declared: str | None) -> str:
@@ -127,11 +149,12 @@ def _kind(s: pd.Series, declared: str | None) -> str:
 
 
 def _examples(s: pd.Series, n: int = 3) -> str | None:
-    text = as_text(s).dropna()
-    if text.empty:
-        return None
-    common = text.value_counts().index
-    safe = [v for v in common[: 50] if not _LEAK.search(v)][:n]
+    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
+        common = list(as_text(s).dropna().value_counts().index[:50])
+    else:  # même texte que `as_text`, sans le coût fixe de pandas pour chaque colonne
+        counts = Counter(text for text in map(cell_text, filter(_present, s.tolist())) if text)
+        common = [text for text, _count in counts.most_common(50)]
+    safe = [v for v in common if not has_personal(v)][:n]
     return " ; ".join(v if len(v) <= 40 else v[:39] + "…" for v in safe) or None
 
 
@@ -229,9 +252,11 @@ def profile(df: pd.DataFrame) -> Profile:
     declared = src.get("types") or {}
     n = len(df)
     records = []
+    filled_cells = 0
     for col in df.columns:
         s = df[col]
         filled = ~_parse.is_blank(s)
+        filled_cells += int(filled.sum())
         personal = detect_personal_data(s, col)
         is_date = pd.api.types.is_datetime64_any_dtype(s.dtype)
         ordered = is_date or (pd.api.types.is_numeric_dtype(s.dtype)
@@ -253,13 +278,12 @@ def profile(df: pd.DataFrame) -> Profile:
         "date_la_plus_recente", "donnees_personnelles"], dtype=object)
     columns["remplissage_pct"] = columns["remplissage_pct"].astype("float64")
     columns["valeurs_distinctes"] = columns["valeurs_distinctes"].astype("int64")
-    filled_all = ~df.apply(_parse.is_blank) if n and len(df.columns) else pd.DataFrame()
     dates = [d for d in columns["date_la_plus_recente"] if d is not None and not pd.isna(d)]
     summary = {
         "lignes": n,
         "colonnes": len(df.columns),
         "lignes_dupliquees": int(df.duplicated().sum()) if n else 0,
-        "completude_pct": round(100 * float(filled_all.to_numpy().mean()), 1)
+        "completude_pct": round(100 * filled_cells / (n * len(df.columns)), 1)
         if n and len(df.columns) else None,
         "date_la_plus_recente": max(dates) if len(dates) else None,
         "colonnes_donnees_personnelles": {

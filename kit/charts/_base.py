@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from kit._format import fmt_date, fmt_number, fmt_percent, short_axis
+from kit._gate import plotly_safe, protect_table, seal_table
 from kit.errors import KitError
 
 logger = logging.getLogger(__name__)
@@ -200,6 +201,7 @@ def save(fig: Any, path: str | Path) -> list[Path]:
     base.parent.mkdir(parents=True, exist_ok=True)
     out = [base.with_name(base.name + ".png"), base.with_name(base.name + ".svg")]
     if isinstance(fig, go.Figure):
+        fig = go.Figure(_safe_json(fig))
         width = fig.layout.width or 1000
         height = fig.layout.height or 560
         try:
@@ -231,14 +233,22 @@ def figure_html(fig: go.Figure, include_plotlyjs: bool) -> str:
     Returns
     -------
     str
-        Un ``<div>`` et son script de dessin.
+        Un ``<div>`` et son script de dessin ; chaque texte affiché de la figure est échappé
+        (`kit._gate.plotly_safe`).
     """
-    return fig.to_html(
+    return pio.to_html(
+        _safe_json(fig),
         full_html=False,
         include_plotlyjs=include_plotlyjs,
         include_mathjax=False,
         config=PLOTLY_CONFIG,
+        validate=False,
     )
+
+
+def _safe_json(fig: go.Figure) -> dict[str, Any]:
+    """Figure en JSON, chaque texte affiché échappé (`kit._gate.plotly_safe`)."""
+    return plotly_safe(json.loads(pio.to_json(fig, validate=False)))
 
 
 class Unavailable(str):
@@ -292,7 +302,7 @@ def show(fig: go.Figure | Unavailable) -> None:
     bundle = {
         "text/html": figure_html(fig, include_plotlyjs=include),
         "application/vnd.plotly.v1+json": {
-            **json.loads(pio.to_json(fig, validate=False)),
+            **_safe_json(fig),
             "config": PLOTLY_CONFIG,
         },
         "text/plain": f"Graphique : {_title(fig)}",
@@ -384,6 +394,10 @@ def style_table(df: pd.DataFrame | Unavailable | None, precision: int = 1,
                 empty: str = "Rien à montrer pour l'instant.") -> Any:
     """Tableau mis en forme à la française pour un rapport (virgule décimale, espace des milliers).
 
+    Chaque cellule, en-tête et étiquette est échappée (HTML) ; chaque donnée personnelle
+    reconnue dans une cellule (e-mail, téléphone, NIR, IBAN) est masquée et une note sous le
+    tableau dit quelles cellules l'ont été.
+
     Parameters
     ----------
     df
@@ -400,17 +414,18 @@ def style_table(df: pd.DataFrame | Unavailable | None, precision: int = 1,
     if isinstance(df, Unavailable) or df is None:
         _say(df if isinstance(df, Unavailable) else empty)
         return None
+    df, note = protect_table(df)
     text_columns = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
     # une année s'écrit « 2025 », jamais « 2 025 »
     years = [c for c in df.columns if str(c).lower() in _YEAR_COLUMNS
              and pd.api.types.is_integer_dtype(df[c])]
     flags = [c for c in df.columns if pd.api.types.is_bool_dtype(df[c])]
-    return (
-        df.style.format(precision=precision, decimal=",", thousands="\u202f", na_rep="—")
-        .format("{}", subset=years, na_rep="—")
+    return seal_table(
+        df.style.format(precision=precision, decimal=",", thousands="\u202f", na_rep="—",
+                        escape="html")
+        .format("{}", subset=years, na_rep="—", escape="html")
         .format(lambda v: "—" if pd.isna(v) else ("oui" if v else "non"), subset=flags)
         .hide(axis="index")
         .set_properties(subset=text_columns, **{"text-align": "left"})
-        .set_table_styles([{"selector": "th", "props": _HEADER_CSS}])
-    )
-
+        .set_table_styles([{"selector": "th", "props": _HEADER_CSS}]),
+        note)

@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kit._format import wrap_label
+from kit._gate import protect_table, seal_table
 from kit.charts._base import (
     HIGHLIGHT,
     OTHERS,
@@ -212,9 +213,10 @@ def kpi_table(summary: pd.DataFrame) -> Any:
         tone = STATUS_COLORS.get(value)
         return f"color: {tone}; font-weight: bold" if tone else ""
 
-    return (table.style.hide(axis="index").map(color, subset=["statut"])
-            .format(na_rep="—")
-            .set_table_styles([{"selector": "th", "props": "text-align: left"}]))
+    table, note = protect_table(table)
+    return seal_table(table.style.hide(axis="index").map(color, subset=["statut"])
+                      .format(na_rep="—", escape="html")
+                      .set_table_styles([{"selector": "th", "props": "text-align: left"}]), note)
 
 
 def plot_kpi_trends(kpis: Any, codes: list[str] | None = None) -> list[go.Figure]:

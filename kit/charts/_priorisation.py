@@ -164,5 +164,6 @@ def group_table(prio: Any) -> Any:
 
     roles = [c for c in table.columns if c != "cas d'usage"]
     return (style_table(table)
-            .format({r: lambda v: _STATUS_STYLE.get(v, (v, ""))[0] for r in roles}, na_rep="—")
+            .format({r: lambda v: _STATUS_STYLE.get(v, (v, ""))[0] for r in roles}, na_rep="—",
+                    escape="html")
             .map(color, subset=roles))

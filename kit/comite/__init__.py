@@ -22,6 +22,7 @@ import pandas as pd
 
 from kit import benchmark as bm
 from kit._format import fmt_date, fmt_number, fmt_percent
+from kit._gate import markdown_text, neutralise_frame
 from kit.comite._followup import (
     compare_decisions,
     compare_statuses,
@@ -33,7 +34,7 @@ from kit.diagnostic import RGPD_CODES, Diagnostic, run_diagnostic
 from kit.errors import KitError
 from kit.kpi import LATE, ON_TRACK, Kpis, run_kpis
 from kit.priorisation import Prioritization, run_prioritization
-from kit.quality import detect_personal_data, personal_fragments
+from kit.quality import personal_findings
 from kit.workspace import ACCESSIBLE_MODES, DSP_HOLDER, cached, section_paths
 
 __all__ = [
@@ -305,17 +306,7 @@ def check_open(df: pd.DataFrame, name: str) -> None:
         texte contient un e-mail, un téléphone, un NIR ou un IBAN. Le message nomme la
         colonne et le nombre de cellules, jamais les valeurs.
     """
-    found = []
-    for column in df.columns:
-        col = df[column]
-        kind = detect_personal_data(col, column)
-        if kind:
-            found.append(f"« {column} » ({kind})")
-            continue
-        leaks = personal_fragments(col)
-        if leaks:
-            found.append(f"« {column} » ({leaks} cellule(s) contenant un e-mail, un téléphone, "
-                         "un NIR ou un IBAN)")
+    found = personal_findings(df)
     if found:
         raise KitError(f"Publication de « {name} » refusée : données personnelles soupçonnées "
                        f"dans {', '.join(found)}. Retirez ou agrégez ces colonnes avant de "
@@ -351,7 +342,7 @@ def write_summary(c: Committee) -> str:
     lines += [f"{i}. {text}" for i, text in enumerate(c.decisions["décision"].head(5), 1)]
     if len(c.decisions) > 5:
         lines.append(f"\n… et {len(c.decisions) - 5} autres dans le tableau des décisions.")
-    return "\n".join(lines)
+    return markdown_text("\n".join(lines))
 
 
 def export_open_data(c: Committee, dest: str | Path) -> list[Path]:
@@ -370,8 +361,8 @@ def export_open_data(c: Committee, dest: str | Path) -> list[Path]:
                          "licence": LICENCE, "fichiers": {}}
     for name, table in tables.items():
         path = dest / f"{name}.csv"
-        table.to_csv(path, index=False, encoding="utf-8", lineterminator="\n",
-                     date_format="%Y-%m-%d")
+        neutralise_frame(table).to_csv(path, index=False, encoding="utf-8",
+                                       lineterminator="\n", date_format="%Y-%m-%d")
         written.append(path)
         meta["fichiers"][path.name] = {"lignes": int(len(table)),
                                        "colonnes": [str(col) for col in table.columns]}

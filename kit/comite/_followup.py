@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from kit._gate import mask_personal
 from kit.errors import KitError
 
 __all__ = ["compare_decisions", "compare_statuses", "latest_snapshot", "save_snapshot",
@@ -38,12 +39,28 @@ def snapshot(collectivite: str, date: dt.date, figures: pd.DataFrame, decisions:
 
 
 def save_snapshot(record: dict[str, Any], dest: str | Path) -> Path:
-    """Écrit le relevé dans `dest` sous le nom ``comite_AAAA-MM-JJ.json``."""
+    """Écrit le relevé dans `dest` sous le nom ``comite_AAAA-MM-JJ.json``.
+
+    Chaque texte du relevé (clés comprises) passe d'abord par `kit._gate.mask_personal` :
+    un e-mail, un téléphone, un NIR ou un IBAN glissé dans un libellé y est écrit
+    « [masqué] ».
+    """
+    record = _masked(record)
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     path = dest / f"{PREFIX}{record['date']}.json"
     path.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return path
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_personal(value)[0]
+    if isinstance(value, dict):
+        return {_masked(k): _masked(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_masked(v) for v in value]
+    return value
 
 
 def latest_snapshot(folder: str | Path, before: dt.date) -> dict[str, Any] | None:
@@ -87,6 +104,8 @@ def compare_decisions(now: pd.DataFrame, previous: dict[str, Any] | None) -> pd.
     if previous is None:
         out = now.assign(suivi="nouvelle", depuis=None)
         return out[columns]
+    # le relevé précédent a été écrit masqué : comparer les sujets masqués de la même façon
+    now = now.assign(sujet=[mask_personal(v)[0] for v in now["sujet"]])
     before = pd.DataFrame(previous["decisions"], columns=[*_KEY, "priorité", "depuis"])
     merged = now[[*_KEY, "priorité"]].merge(before, on=_KEY, how="outer", indicator=True,
                                             suffixes=("", "_avant"))

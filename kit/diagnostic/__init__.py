@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from kit._format import fmt_number, fmt_percent, short_axis
+from kit._gate import markdown_text
 from kit.diagnostic._inventory import (
     FRESHNESS_DAYS,
     RGPD_CODES,
@@ -40,7 +41,7 @@ from kit.diagnostic._maturity import (
     skills_map,
     strengths_weaknesses,
 )
-from kit.errors import ConfigError
+from kit.errors import ConfigError, DataError
 from kit.workspace import (
     ACCESSIBLE_MODES,
     cached,
@@ -48,6 +49,7 @@ from kit.workspace import (
     load_inventories,
     load_many,
     load_register,
+    problem,
     problems_frame,
     require_rows,
 )
@@ -149,9 +151,13 @@ def run_diagnostic(config: dict[str, Any], output_dir: str | Path | None = None
     last = sorted(answers["campagne"].unique())[-1]
     target = Path(output_dir) / f"maturite_ouverte_{last}.csv" if output_dir else None
     if target is not None:
-        diag.open_results = export_open_maturity(
-            answers, target, collectivite=name, type_collectivite=paths["type_collectivite"],
-            strate=strate, campagne=last)
+        try:
+            diag.open_results = export_open_maturity(
+                answers, target, collectivite=name,
+                type_collectivite=paths["type_collectivite"], strate=strate, campagne=last)
+        except DataError as exc:  # données personnelles : fichier non écrit, dit dans problems
+            diag.problems = problems_frame([diag.problems, problem(
+                target, str(exc), code="maturite-ouverte-refusee")])
     if "pairs" in paths and diag.open_results is not None:
         peers, peer_problems = load_peer_maturity(paths["pairs"])
         diag.peers = compare_with_peers(diag.open_results, peers)
@@ -298,5 +304,6 @@ def write_synthesis(diag: Diagnostic) -> str:
     def bullets(items: list[str]) -> str:
         return "\n".join(f"- {item}" for item in items)
 
-    return (f"### Forces\n\n{bullets(forces)}\n\n### Faiblesses\n\n{bullets(weaknesses)}\n\n"
-            f"### Pistes d'amélioration\n\n{bullets(actions)}\n")
+    return markdown_text(
+        f"### Forces\n\n{bullets(forces)}\n\n### Faiblesses\n\n{bullets(weaknesses)}\n\n"
+        f"### Pistes d'amélioration\n\n{bullets(actions)}\n")

@@ -11,7 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from kit.errors import KitError
+from kit._gate import neutralise_frame
+from kit.errors import DataError, KitError
+from kit.quality import personal_findings
 from kit.templates import read_identification
 from kit.workspace import expand_sources, load_many, problem, problems_frame
 
@@ -269,7 +271,14 @@ def export_open_maturity(answers: pd.DataFrame, path: str | Path, *, collectivit
 
     Seuls figurent le libellé choisi pour la collectivité, son type, sa strate, la date de la
     campagne et, par question, le score moyen et le nombre de réponses : ni nom de personne,
-    ni nom de service, ni commentaire (texte libre qui pourrait en contenir).
+    ni nom de service, ni commentaire (texte libre qui pourrait en contenir). Le fichier passe
+    par `kit._gate.neutralise_frame` (pas de formule exécutée à l'ouverture).
+
+    Raises
+    ------
+    DataError
+        Une colonne du tableau contient une donnée personnelle soupçonnée (par exemple un
+        e-mail dans le libellé de la collectivité) : rien n'est écrit.
     """
     campagne = campagne or sorted(answers["campagne"].unique())[-1]
     camp = answers[answers["campagne"] == campagne].assign(
@@ -282,8 +291,14 @@ def export_open_maturity(answers: pd.DataFrame, path: str | Path, *, collectivit
         "code": table["code"], "score": table["mean"].round(2),
         "nb_reponses": table["count"].astype(int)})
     path = Path(path)
+    found = personal_findings(out)
+    if found:
+        raise DataError(f"Fichier de maturité ouvert « {path.name} » non écrit : données "
+                        f"personnelles soupçonnées dans {', '.join(found)}. Changez le nom de "
+                        "la collectivité, son type ou sa strate dans la configuration, ou les "
+                        "axes et codes du questionnaire.", path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    out.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    neutralise_frame(out).to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
     return out
 
 

@@ -170,7 +170,7 @@ class Lists:
             self.ws.sheet_state = "hidden"
         col = len(self.refs) + 1
         letter = get_column_letter(col)
-        self.ws.cell(row=1, column=col, value=title).font = Font(bold=True)
+        put(self.ws, 1, col, title).font = Font(bold=True)
         for i, v in enumerate(values, start=2):
             put(self.ws, i, col, v)
         self.ws.column_dimensions[letter].width = min(max(len(v) for v in values) + 2, 60)
@@ -259,7 +259,7 @@ def write_header(ws: Worksheet, fields: list[dict[str, Any]],
     """Ligne 1 : intitulés en gras, fond clair, note explicative ; volets figés sous l'en-tête."""
     for c, f in enumerate(fields, start=1):
         title = header_text(f)
-        cell = ws.cell(row=1, column=c, value=title)
+        cell = put(ws, 1, c, title)  # intitulé venu du schéma : jamais une formule
         cell.font = Font(bold=True)
         cell.fill = _HEADER_FILL
         cell.border = _HEADER_BORDER
@@ -343,11 +343,11 @@ def write_guide(ws: Worksheet, schema: dict[str, Any], title: str,
     for letter, w in widths.items():
         ws.column_dimensions[letter].width = w
     total = sum(widths.values())
-    ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14, color="1F4E79")
-    ws.cell(row=VERSION_ROW, column=1, value=version_line).font = Font(italic=True)
+    put(ws, 1, 1, title).font = Font(bold=True, size=14, color="1F4E79")
+    put(ws, VERSION_ROW, 1, version_line).font = Font(italic=True)
     row = VERSION_ROW + 2
     for heading, paragraphs in sections:
-        ws.cell(row=row, column=1, value=heading).font = _SECTION_FONT
+        put(ws, row, 1, heading).font = _SECTION_FONT
         row += 1
         for text in paragraphs:
             put(ws, row, 1, text).alignment = _TOP_WRAP

@@ -69,7 +69,7 @@ def as_text(s: pd.Series) -> pd.Series:
                                                                               "empty"):
         out = s.astype("str").str.strip().astype(object)
     else:
-        out = s.map(_cell_text, na_action="ignore").astype(object)
+        out = s.map(cell_text, na_action="ignore").astype(object)
     out = out.where(out.notna(), None)
     return out.where(out != "", None)
 
@@ -80,7 +80,7 @@ def _number_text(v: Any) -> str:
     return str(v)
 
 
-def _cell_text(v: Any) -> str:
+def cell_text(v: Any) -> str:
     if isinstance(v, (float, int, np.number)) and not isinstance(v, bool):
         return _number_text(v)
     if isinstance(v, pd.Timestamp):
