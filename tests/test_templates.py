@@ -27,7 +27,7 @@ from kit.templates import (
 )
 from kit.templates import _maturity_content as content
 
-DATA_SHEET = {"questionnaire_maturite": "Questionnaire"}
+DATA_SHEET = {"questionnaire_maturite": "Questionnaire", "feuille_de_route": "Actions et jalons"}
 VALID_ROWS = {
     "inventaire_donnees": [
         {"identifiant": "EAU-RESEAU", "titre": "Réseau d'eau potable",
