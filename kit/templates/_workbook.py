@@ -97,14 +97,14 @@ def write_workbook_template(sheets: Sequence[tuple[str, dict[str, Any] | str | P
 def _sections(spec: dict[str, Any], sheets: list[str]) -> list[tuple[str, list[str]]]:
     listed = ", ".join(f"« {s} »" for s in sheets)
     how = [
-        f"Le classeur a {len(sheets)} feuilles à remplir : {listed}. Une ligne par élément, à "
-        "partir de la ligne 2 ; ne modifiez ni les en-têtes ni l'ordre des feuilles.",
-        "Les colonnes à liste déroulante n'acceptent que les valeurs proposées (orthographe et "
-        "accents compris). Une note sur chaque en-tête rappelle ce qu'il faut saisir.",
-        "Dates au format jj/mm/aaaa ; montants en euros hors taxes, sans unité ni espace. "
-        "Pilotes : une fonction ou un service, jamais le nom d'une personne.",
-        "Une fois rempli, le fichier est vérifié par le kit au comité de pilotage, qui signale "
-        "chaque cellule à corriger (par exemple « H12 » de la feuille « Actions et jalons »).",
+        (f"Le classeur a {len(sheets)} feuilles à remplir : {listed}. Une ligne par élément, à "
+        "partir de la ligne 2 ; ne modifiez ni les en-têtes ni l'ordre des feuilles."),
+        ("Les colonnes à liste déroulante n'acceptent que les valeurs proposées (orthographe et "
+        "accents compris). Une note sur chaque en-tête rappelle ce qu'il faut saisir."),
+        ("Dates au format jj/mm/aaaa ; montants en euros hors taxes, sans unité ni espace. "
+        "Pilotes : une fonction ou un service, jamais le nom d'une personne."),
+        ("Une fois rempli, le fichier est vérifié par le kit au comité de pilotage, qui signale "
+        "chaque cellule à corriger (par exemple « H12 » de la feuille « Actions et jalons »)."),
     ]
     return [("À quoi sert ce fichier", [str(spec.get("description") or "")]),
             ("Comment le remplir", how)]
