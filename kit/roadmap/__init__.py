@@ -166,7 +166,7 @@ def due_before(roadmap: Roadmap | pd.DataFrame, date: dt.date,
     if today is None and isinstance(roadmap, Roadmap):
         today = roadmap.date
     due = pd.to_datetime(actions["echeance"])
-    mask = (due <= pd.Timestamp(date)) & ~actions["statut"].isin(CLOSED)
+    mask = (due <= pd.Timestamp(date)) & ~actions["statut"].astype(object).isin(CLOSED)
     out = actions.loc[mask, ["pilote", "identifiant", "titre", "echeance", "statut"]].copy()
     out["pilote"] = out["pilote"].fillna("sans pilote")
     out["en_retard"] = [today is not None and is_late(r, today)
@@ -198,7 +198,7 @@ def risk_matrix(roadmap: Roadmap | pd.DataFrame) -> pd.DataFrame:
     """Nombre de risques non clos par probabilité (lignes, de 4 à 1) et impact (colonnes, de 1
     à 4), comme on lit une matrice des risques : les plus graves en haut à droite."""
     risks = roadmap.risks if isinstance(roadmap, Roadmap) else roadmap
-    open_ = risks[(risks["statut"] != "clos") & risks["probabilite"].notna()
+    open_ = risks[(risks["statut"].fillna("").astype(str) != "clos") & risks["probabilite"].notna()
                   & risks["impact"].notna()]
     counts = pd.crosstab(open_["probabilite"].astype(int), open_["impact"].astype(int))
     out = counts.reindex(index=[4, 3, 2, 1], columns=[1, 2, 3, 4], fill_value=0).astype(int)

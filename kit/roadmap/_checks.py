@@ -27,6 +27,11 @@ DONE = "fait"
 CLOSED = ("fait", "abandonné")
 
 
+def _text(value: Any) -> str:
+    """Texte d'une cellule (« » si vide : pd.NA ne se compare pas)."""
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _day(value: Any) -> dt.date | None:
     if value is None or pd.isna(value):
         return None
@@ -36,10 +41,11 @@ def _day(value: Any) -> dt.date | None:
 def is_late(row: pd.Series, date: dt.date) -> bool:
     """Action en retard à `date` : statut « en retard », ou échéance passée sans être finie ni
     abandonnée."""
-    if row.get("statut") == "en retard":
+    status = _text(row.get("statut"))
+    if status == "en retard":
         return True
     due = _day(row.get("echeance"))
-    return due is not None and due < date and row.get("statut") not in CLOSED
+    return due is not None and due < date and status not in CLOSED
 
 
 def cycles(actions: pd.DataFrame) -> list[list[str]]:
@@ -115,7 +121,7 @@ def check_actions(actions: pd.DataFrame, date: dt.date | None,
             found.append(row_problem(actions, row, "echeance", (
                 f"L'action {ident} finit ({fmt_date(due)}) avant de commencer "
                 f"({fmt_date(start)}) : corrigez l'une des deux dates."), "echeance-avant-debut"))
-        if row.get("statut") == DONE and _day(row.get("fin_reelle")) is None:
+        if _text(row.get("statut")) == DONE and _day(row.get("fin_reelle")) is None:
             found.append(row_problem(actions, row, "fin_reelle", (
                 f"L'action {ident} est « fait » sans date de fin réelle : saisissez-la, elle "
                 "dit au comité si l'échéance a été tenue."), "fait-sans-fin", "avertissement"))
@@ -125,8 +131,7 @@ def check_actions(actions: pd.DataFrame, date: dt.date | None,
                 f"L'action {ident} est en retard au {fmt_date(date)}{late} : demandez au "
                 "pilote une nouvelle date et ce qui bloque."), "action-en-retard",
                 "avertissement"))
-        if not (isinstance(row.get("pilote"), str) and row["pilote"].strip()) \
-                and row.get("statut") not in CLOSED:
+        if not _text(row.get("pilote")) and _text(row.get("statut")) not in CLOSED:
             found.append(row_problem(actions, row, "pilote", (
                 f"L'action {ident} n'a pas de pilote : désignez une fonction ou un service "
                 "(jamais le nom d'une personne)."), "sans-pilote"))
@@ -152,7 +157,7 @@ def check_budget(budget: pd.DataFrame, date: dt.date | None, deadline_days: int 
                 f"Le poste « {item} » n'a pas de source de financement : indiquez qui le paie "
                 "(fonds propres, subvention demandée…)."), "sans-financement"))
         deadline = _day(row.get("date_limite_depot"))
-        if row.get("financement") == "demandé":
+        if _text(row.get("financement")) == "demandé":
             if deadline is None:
                 found.append(row_problem(budget, row, "date_limite_depot", (
                     f"Financement demandé pour « {item} » sans date limite de dépôt : "
@@ -187,11 +192,11 @@ def check_risks(risks: pd.DataFrame) -> list[dict[str, Any]]:
     """Risques ouverts sans pilote ou sans parade."""
     found: list[dict[str, Any]] = []
     for _, row in risks.iterrows():
-        if row.get("statut") == "clos":
+        if _text(row.get("statut")) == "clos":
             continue
         name = row["risque"] if isinstance(row["risque"], str) else "?"
         for column, what in (("pilote", "pilote"), ("parade", "parade")):
-            if not (isinstance(row.get(column), str) and row[column].strip()):
+            if not _text(row.get(column)):
                 found.append(row_problem(risks, row, column, (
                     f"Le risque « {name} » n'a pas de {what} : complétez la ligne."),
                     f"risque-sans-{column}", "avertissement"))

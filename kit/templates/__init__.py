@@ -115,7 +115,7 @@ def write_template(schema: dict[str, Any] | str | Path, path: str | Path,
     >>> dossier = Path(tempfile.mkdtemp())
     >>> chemin = write_template("inventaire_donnees", dossier / "inventaire.xlsx")
     >>> kit.load_table(chemin, schema="inventaire_donnees").shape
-    (0, 20)
+    (0, 21)
     """
     spec = load_schema(schema)
     fields = spec["fields"]
