@@ -240,3 +240,32 @@ class TestCommitteeDecisions:
         renewal = point.decisions[point.decisions["sujet"].str.startswith("Renouvellement")]
         assert renewal["sujet"].tolist() == ["Renouvellement : Aquavia Services"]
         assert "30 juin 2027" in renewal["décision"].iloc[0]
+
+
+class TestPrioritizationCosts:
+    def test_cost_beside_score_bubbles_and_funding(self):
+        if not CONFIG.is_file():
+            pytest.skip(f"{CONFIG} absent : générez d'abord les fichiers d'exemple")
+        from kit import priorisation as pr
+
+        prio = pr.run_prioritization(workspace.load_config(CONFIG))
+        table = pr.ranking_table(prio).set_index("code")
+        # coûts de l'exemple (tools/samples/_priorisation.py), CU-05 non chiffré
+        assert table.loc["CU-01", "coût estimé (€ HT)"] == 201000
+        assert table.loc["CU-01", "temps agent (jours)"] == 150
+        assert pd.isna(table.loc["CU-05", "coût estimé (€ HT)"])
+        text = pr.write_synthesis(prio)
+        assert "201\u202f000 € HT" in text and "DSIL" in text  # espace fine insécable
+        fig = charts.plot_priority_matrix(prio)
+        sizes = {c: s for t in fig.data for c, s in zip(t.text, t.marker.size)}
+        # surface ∝ coût : 10 + 30 × √(coût / 260 000) ; sans coût, 10
+        assert sizes["CU-04"] == pytest.approx(40.0)
+        assert sizes["CU-01"] == pytest.approx(10 + 30 * (201000 / 260000) ** 0.5)
+        assert sizes["CU-05"] == pytest.approx(10.0)
+
+    def test_funding_hint_by_cost(self):
+        from kit.priorisation import funding_hint
+
+        assert funding_hint(20000).startswith("fonds propres")
+        assert "DSIL" in funding_hint(60000) and "FEDER" not in funding_hint(60000, 3)
+        assert "FEDER" in funding_hint(60000, 5)
