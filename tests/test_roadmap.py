@@ -269,3 +269,30 @@ class TestPrioritizationCosts:
         assert funding_hint(20000).startswith("fonds propres")
         assert "DSIL" in funding_hint(60000) and "FEDER" not in funding_hint(60000, 3)
         assert "FEDER" in funding_hint(60000, 5)
+
+
+def test_contract_renewal_warned_18_months_before():
+    from types import SimpleNamespace
+
+    inv = pd.DataFrame({
+        "fichier": ["i.xlsx"] * 4, "ligne": [2, 3, 4, 5],
+        "identifiant": ["EAU-1", "EAU-2", "MOB-1", "DEC-1"],
+        "detenteur": ["Délégataire (DSP)"] * 3 + ["Service"],
+        "nom_delegataire": ["Eaux", "Eaux", "Parcs", None],
+        "clauses_donnees_dsp": ["oui"] * 3 + [None],
+        # 15/01/2026 + 18 mois = 15/07/2027 : EAU-1 (30/06/2027) oui ; EAU-2 (30/09/2027),
+        # les parcs (31/08/2027) et DEC-1 (pas une délégation) non
+        "fin_contrat_delegation": pd.to_datetime(["2027-06-30", "2027-09-30", "2027-08-31",
+                                                  "2026-06-30"])})
+    summary = pd.DataFrame(columns=["code", "libelle", "statut", "responsable", "ecart_cible",
+                                    "unite", "maj_en_retard"])
+    fake = SimpleNamespace(
+        date=D("2026-01-15"), kpis=SimpleNamespace(summary=summary),
+        diag=SimpleNamespace(checks=pd.DataFrame(columns=["code", "message"]), inventory=inv),
+        prio=SimpleNamespace(choice=None), positions=None)
+    dec = comite.decisions(fake)
+    assert dec["sujet"].tolist() == ["Renouvellement : Eaux"]
+    assert "30 juin 2027" in dec["décision"].iloc[0] and "(EAU-1)" in dec["décision"].iloc[0]
+    # inventaire d'avant la colonne : aucune alerte, aucune erreur
+    fake.diag.inventory = inv.drop(columns="fin_contrat_delegation")
+    assert comite.decisions(fake).empty

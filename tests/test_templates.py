@@ -382,4 +382,4 @@ def test_libreoffice_roundtrip(generated: Path, tmp_path: Path) -> None:
     ods = tmp_path / "inventaire_donnees.ods"
     df = kit.load_table(ods, schema="inventaire_donnees")
     assert kit.validate(df, "inventaire_donnees").ok
-    assert read_template_version(ods)["version"] == "1.0.0"
+    assert read_template_version(ods)["version"] == load_schema("inventaire_donnees")["version"]
