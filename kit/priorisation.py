@@ -38,8 +38,9 @@ from kit.workspace import (
     unknown_ids,
 )
 
-__all__ = ["COMPLEXITIES", "COSTS", "IMPACTS", "QUADRANTS", "ROLES", "Prioritization", "check_group",
-           "derive_complexity", "funding_hint", "load_use_cases", "prioritize", "ranking_table", "robustness",
+__all__ = ["COMPLEXITIES", "COSTS", "IMPACTS", "QUADRANTS", "ROLES", "Prioritization",
+           "check_group", "derive_complexity", "funding_hint", "load_use_cases", "prioritize",
+           "ranking_table", "robustness",
            "run_prioritization",
            "score_use_cases", "write_synthesis"]
 

@@ -62,7 +62,7 @@ class TestChecks:
             _action("A-2", "2026-06-01", deps="A-1 ; A-9"),     # A-9 n'existe pas
             _action("A-3", "2026-06-01", deps="A-2"),           # boucle A-1 → A-3 → A-2 → A-1
             _action("A-4", "2026-01-01", start="2026-02-01", pilot=None),  # finit avant
-            _action("A-5", "2026-01-10", status="fait", deps="A-5"),  # fait sans fin, sur elle-même
+            _action("A-5", "2026-01-10", status="fait", deps="A-5"),  # sans fin, dépend d'elle
         ])
         fdr = roadmap.load_roadmap(path)
         assert roadmap.cycles(fdr.actions) == [["A-1", "A-2", "A-3"], ["A-5"]]

@@ -41,7 +41,8 @@ def decision_ids(decisions: pd.DataFrame, previous: dict[str, Any] | None,
     ouverte, sinon « D » + date du jour (AAMMJJ) + rang.
 
     >>> now = pd.DataFrame({"étape": ["1", "2"], "sujet": ["a", "b"]})
-    >>> prev = {"date": "2025-12-15", "decisions": [{"étape": "1", "sujet": "a", "id": "D251117-02"}]}
+    >>> prev = {"date": "2025-12-15",
+    ...         "decisions": [{"étape": "1", "sujet": "a", "id": "D251117-02"}]}
     >>> decision_ids(now, prev, dt.date(2026, 1, 15))["id"].tolist()
     ['D251117-02', 'D260115-01']
     """

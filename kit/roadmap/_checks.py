@@ -66,7 +66,8 @@ def cycles(actions: pd.DataFrame) -> list[list[str]]:
     stack: list[str] = []
     found: list[list[str]] = []
 
-    def visit(node: str) -> None:  # récursif : une feuille de route a au plus quelques centaines d'actions
+    # récursif : une feuille de route compte au plus quelques centaines d'actions
+    def visit(node: str) -> None:
         index[node] = low[node] = len(index)
         stack.append(node)
         for nxt in graph[node]:

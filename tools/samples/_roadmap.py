@@ -100,10 +100,11 @@ BUDGET = [
 _RISK_KEYS = ["risque", "probabilite", "impact", "parade", "pilote", "statut"]
 RISKS = [
     ("Le syndicat de traitement tarde à signer la convention d'échange", 3, 3,
-     "Inscrire la convention à l'ordre du jour du bureau syndical", "direction des affaires "
-     "juridiques", "ouvert"),
-    ("Le dossier DSIL est refusé", 2, 4, "Plan de financement de repli (Banque des "
-     "Territoires, fonds propres)", "direction des finances", "ouvert"),
+     "Inscrire la convention à l'ordre du jour du bureau syndical",
+     "direction des affaires juridiques", "ouvert"),
+    ("Le dossier DSIL est refusé", 2, 4,
+     "Plan de financement de repli (Banque des Territoires, fonds propres)",
+     "direction des finances", "ouvert"),
     ("Les capteurs transmettent mal dans les rues étroites du centre", 2, 2,
      "Tester 10 capteurs avant de lancer le marché", "responsable de la régie de collecte",
      "ouvert"),
