@@ -40,8 +40,9 @@ from kit.workspace import (
     unknown_ids,
 )
 
-__all__ = ["COMPLEXITIES", "IMPACTS", "QUADRANTS", "ROLES", "Prioritization", "check_group",
-           "derive_complexity", "load_use_cases", "prioritize", "ranking_table", "robustness",
+__all__ = ["COMPLEXITIES", "COSTS", "IMPACTS", "QUADRANTS", "ROLES", "Prioritization",
+           "check_group", "derive_complexity", "funding_hint", "load_use_cases", "prioritize",
+           "ranking_table", "robustness",
            "run_prioritization",
            "score_use_cases", "write_synthesis"]
 
@@ -58,6 +59,11 @@ ROLES = ["Élu référent", "DSI", "Direction métier", "DPO", "Société civile
 #: Quadrants de la matrice impact / complexité (seuil : 3 sur 5).
 QUADRANTS = {(True, False): "gain rapide", (True, True): "projet structurant",
              (False, False): "petit pas", (False, True): "à reporter"}
+
+#: Coûts facultatifs du modèle (colonne → libellé), montrés à côté du score, jamais notés.
+COSTS = {"cout_estime": "coût estimé (€ HT)", "temps_agent_jours": "temps agent (jours)"}
+#: Au-delà de ce coût (€ HT), un cas d'usage relève d'une subvention d'investissement.
+_LARGE_COST = 50_000
 
 #: Mode d'accès déclaré dans l'inventaire → complexité d'accès.
 _ACCESS = {"Interne": 1, "Open data publié": 1, "API": 2, "Export manuel": 3, "Payant": 4,
@@ -221,6 +227,10 @@ def score_use_cases(cases: pd.DataFrame, criteria: pd.DataFrame,
         ["ecart", "impact", "cle"], ascending=[False, False, True], kind="stable")["cle"]
     out["rang"] = pd.Series(np.arange(1, len(order) + 1), index=order).reindex(out.index)
     out["rang"] = out["rang"].astype("Int64")
+    first = cases.drop_duplicates("code").set_index("code")
+    for column in COSTS:  # colonnes facultatives : absentes des fichiers d'avant la 1.1.0
+        out[column] = pd.to_numeric(first[column], errors="coerce").reindex(out.index) \
+            if column in first.columns else np.nan
     return out.sort_values("rang", na_position="last", kind="stable").reset_index()
 
 
@@ -366,8 +376,35 @@ def ranking_table(prio: Prioritization) -> pd.DataFrame:
     out = prio.cases.rename(columns={"titre": "cas d'usage", "service_porteur": "service porteur",
                                      "complexite": "complexité"})
     out["données accessibles"] = ~out["bloquant"]
+    out = out.rename(columns=COSTS)
+    for label in COSTS.values():
+        if label not in out.columns:
+            out[label] = np.nan
     return out[["rang", "code", "cas d'usage", "service porteur", "impact", "complexité",
-                "quadrant", "données accessibles"]]
+                *COSTS.values(), "quadrant", "données accessibles"]]
+
+
+def funding_hint(cost: float, environment: float | None = None) -> str:
+    """Financements qu'un cas d'usage pourrait chercher, d'après son coût estimé (€ HT) et sa
+    note d'impact « transition écologique ».
+
+    Hypothèse (à vérifier auprès de la préfecture et de la région, les règles changent chaque
+    année) : au-delà de 50 000 € HT, une subvention d'investissement (DSIL, DETR pour les
+    communes rurales) et l'appui en ingénierie de la Banque des Territoires ; un fort impact
+    écologique (4 ou 5) ouvre aussi le FEDER ; en deçà, fonds propres ou mutualisation avec
+    l'EPCI et les communes voisines.
+
+    >>> print(funding_hint(20000))
+    fonds propres, ou mutualisation avec l'EPCI et les communes voisines
+    """
+    if pd.isna(cost):
+        return ""
+    if cost < _LARGE_COST:
+        return "fonds propres, ou mutualisation avec l'EPCI et les communes voisines"
+    hint = "DSIL (ou DETR), appui en ingénierie de la Banque des Territoires"
+    if environment is not None and not pd.isna(environment) and environment >= 4:
+        hint += ", FEDER (volet transition écologique)"
+    return hint
 
 
 def write_synthesis(prio: Prioritization) -> str:
@@ -382,6 +419,18 @@ def write_synthesis(prio: Prioritization) -> str:
              f"(porté par {best['service_porteur']}) : impact {fmt_number(best['impact'], 1)} "
              f"sur 5, complexité {fmt_number(best['complexite'], 1)} sur 5, soit un "
              f"« {best['quadrant']} »."]
+    if pd.notna(best.get("cout_estime", np.nan)):
+        notes = prio.criteria[(prio.criteria["code"] == prio.choice)
+                              & (prio.criteria["critere"] == "impact_environnement")]["note"]
+        days = best.get("temps_agent_jours", np.nan)
+        staff = f" et {fmt_number(days, 0)} jours de travail des agents" if pd.notna(days) else ""
+        lines.append(f"Il coûterait {fmt_number(best['cout_estime'], 0)} € HT{staff} ; "
+                     "financements à chercher : "
+                     f"{funding_hint(best['cout_estime'], notes.max() if len(notes) else None)}"
+                     " (à inscrire dans la feuille de route, feuille « Budget »).")
+    else:
+        lines.append("Son coût n'est pas estimé : renseignez la colonne « Coût estimé (€ HT) » "
+                     "pour préparer son plan de financement.")
     tied = scores[(scores.index != prio.choice) & ~scores["bloquant"]
                   & np.isclose(scores["ecart"], best["ecart"])
                   & np.isclose(scores["impact"], best["impact"])]

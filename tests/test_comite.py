@@ -148,7 +148,8 @@ def test_committee_without_priorisation_or_benchmark(tmp_path):
     if not CONFIG.is_file():
         pytest.skip(f"{CONFIG} absent : générez d'abord les fichiers d'exemple")
     config = workspace.load_config(CONFIG)
-    config = {k: v for k, v in config.items() if k not in ("priorisation", "benchmark", "comite")}
+    config = {k: v for k, v in config.items()
+              if k not in ("priorisation", "benchmark", "comite", "feuille_de_route")}
     point = comite.run_committee(config)
     assert point.prio is None and point.positions is None and point.previous is None
     assert set(point.follow_up["suivi"]) == {"nouvelle"} and point.status_changes.empty

@@ -86,7 +86,7 @@ class TestLoadInventories:
         assert warn["niveau"].tolist() == ["avertissement"]
         assert "cas_usage" in warn["message"].iloc[0]
         version = problems[problems["code"] == "ancienne-version"]["message"].tolist()
-        assert len(version) == 1 and "version 0.9.0" in version[0] and "1.0.0" in version[0]
+        assert len(version) == 1 and "version 0.9.0" in version[0] and "1.1.0" in version[0]
 
 
 # --------------------------------------------------------------------------- contrôles

@@ -27,7 +27,7 @@ from kit.templates import (
 )
 from kit.templates import _maturity_content as content
 
-DATA_SHEET = {"questionnaire_maturite": "Questionnaire"}
+DATA_SHEET = {"questionnaire_maturite": "Questionnaire", "feuille_de_route": "Actions et jalons"}
 VALID_ROWS = {
     "inventaire_donnees": [
         {"identifiant": "EAU-RESEAU", "titre": "Réseau d'eau potable",
@@ -382,4 +382,4 @@ def test_libreoffice_roundtrip(generated: Path, tmp_path: Path) -> None:
     ods = tmp_path / "inventaire_donnees.ods"
     df = kit.load_table(ods, schema="inventaire_donnees")
     assert kit.validate(df, "inventaire_donnees").ok
-    assert read_template_version(ods)["version"] == "1.0.0"
+    assert read_template_version(ods)["version"] == load_schema("inventaire_donnees")["version"]

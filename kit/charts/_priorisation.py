@@ -36,9 +36,11 @@ def plot_priority_matrix(prio: Any, date: Any = None) -> go.Figure:
     """Matrice impact (vertical) × complexité (horizontal), quadrants au seuil de 3 sur 5.
 
     Le cas d'usage recommandé est en bleu, les autres en gris ; un cas bloqué par l'accès aux
-    données est marqué d'une croix.
+    données est marqué d'une croix. Quand le coût estimé est renseigné (colonne facultative
+    ``cout_estime``), la surface de chaque bulle lui est proportionnelle.
     """
     scores = prio.cases.dropna(subset=["impact", "complexite"])
+    sizes = _bubble_sizes(scores)
     fig = go.Figure()
     for (x, y, text, xanchor, yanchor) in _QUADRANT_LABELS:
         fig.add_annotation(x=x, y=y, text=f"<i>{text}</i>", showarrow=False, xanchor=xanchor,
@@ -50,13 +52,20 @@ def plot_priority_matrix(prio: Any, date: Any = None) -> go.Figure:
         fig.add_trace(go.Scatter(
             x=group["complexite"], y=group["impact"], mode="markers+text",
             text=group["code"], textposition="top center",
-            marker={"size": 16 if chosen else 12, "color": HIGHLIGHT if chosen else OTHERS,
+            marker={"size": sizes[group.index] if sizes is not None else (16 if chosen else 12),
+                    "color": HIGHLIGHT if chosen else OTHERS,
                     "symbol": symbol, "line": {"width": 1, "color": "white"}},
-            customdata=group[["titre", "quadrant", "rang"]].astype(str),
+            customdata=group[["titre", "quadrant", "rang"]].astype(str).assign(
+                cout=[f"{fmt_number(v, 0)} € HT" if pd.notna(v) else "coût non estimé"
+                      for v in group.get("cout_estime", pd.Series(float("nan"),
+                                                                   index=group.index))]),
             name="recommandé" if chosen else "autres cas d'usage",
             hovertemplate="%{text} — %{customdata[0]}<br>impact %{y:.1f} ; complexité %{x:.1f}"
-                          "<br>%{customdata[1]}, rang %{customdata[2]}<extra></extra>"))
+                          "<br>%{customdata[1]}, rang %{customdata[2]}<br>%{customdata[3]}"
+                          "<extra></extra>"))
     title, subtitle = _matrix_title(prio, scores)
+    if sizes is not None:
+        subtitle = " ; ".join(filter(None, [subtitle, "surface des bulles : coût estimé"]))
     if subtitle:
         title += f"<br><sup>{subtitle}</sup>"
     fig.update_layout(
@@ -66,6 +75,16 @@ def plot_priority_matrix(prio: Any, date: Any = None) -> go.Figure:
         yaxis={"title": "Impact attendu (1 = faible, 5 = fort)", "range": [0.8, 5.2], "dtick": 1},
         legend={"orientation": "h", "y": -0.2})
     return add_source(fig, _SOURCE, date)
+
+
+def _bubble_sizes(scores: pd.DataFrame) -> pd.Series | None:
+    """Diamètre des bulles (10 à 40 px, surface proportionnelle au coût estimé), ou None si
+    aucun coût n'est renseigné ; un cas sans coût garde la plus petite taille."""
+    if "cout_estime" not in scores.columns or scores["cout_estime"].isna().all():
+        return None
+    cost = pd.to_numeric(scores["cout_estime"], errors="coerce")
+    top = float(cost.max()) or 1.0
+    return (10 + 30 * (cost.clip(lower=0) / top) ** 0.5).fillna(10.0)
 
 
 def _matrix_title(prio: Any, scores: pd.DataFrame) -> tuple[str, str]:

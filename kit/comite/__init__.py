@@ -30,18 +30,23 @@ from kit.comite._followup import (
     save_snapshot,
     snapshot,
 )
+from kit.comite._roadmap import carried_decisions, decision_ids, taken_decisions
 from kit.diagnostic import RGPD_CODES, Diagnostic, run_diagnostic
 from kit.errors import KitError
 from kit.kpi import LATE, ON_TRACK, Kpis, run_kpis
 from kit.priorisation import Prioritization, run_prioritization
 from kit.quality import personal_findings
+from kit.roadmap import Roadmap, late_actions, run_roadmap
 from kit.workspace import ACCESSIBLE_MODES, DSP_HOLDER, cached, section_paths
 
 __all__ = [
+    "RENEWAL_MONTHS",
     "Committee",
+    "carried_decisions",
     "check_open",
     "compare_decisions",
     "compare_statuses",
+    "decision_ids",
     "decisions",
     "export_open_data",
     "follow_up_table",
@@ -53,12 +58,16 @@ __all__ = [
     "run_committee",
     "save_snapshot",
     "snapshot",
+    "taken_decisions",
     "write_summary",
 ]
 
 #: Licence des fichiers publiés (l'une des deux licences fixées par décret pour les
 #: administrations).
 LICENCE = "Licence Ouverte / Open Licence version 2.0"
+#: Mois avant la fin d'un contrat de délégation à partir desquels le comité rappelle de
+#: négocier la clause données du contrat suivant (préparer un renouvellement prend 18 mois).
+RENEWAL_MONTHS = 18
 
 
 @dataclass
@@ -81,6 +90,10 @@ class Committee:
     follow_up: pd.DataFrame | None = None
     #: indicateurs qui ont changé de statut depuis le comité précédent
     status_changes: pd.DataFrame | None = None
+    #: feuille de route lue et contrôlée (None sans section ``feuille_de_route``)
+    roadmap: Roadmap | None = None
+    #: décisions prises au comité précédent : faite, dans les temps, en retard
+    carried: pd.DataFrame | None = None
 
 
 def run_benchmark(config: dict[str, Any]) -> pd.DataFrame | None:
@@ -132,6 +145,11 @@ def run_committee(config: dict[str, Any], output_dir: str | Path | None = None) 
         history = paths.get("historique", output_dir)
     previous = latest_snapshot(history, committee.date) if history is not None else None
     committee.previous = dt.date.fromisoformat(previous["date"]) if previous else None
+    if config.get("feuille_de_route"):
+        committee.roadmap = run_roadmap(config, committee.date)
+    committee.decisions = taken_decisions(
+        decision_ids(committee.decisions, previous, committee.date), committee.roadmap)
+    committee.carried = carried_decisions(previous, committee.roadmap, committee.date)
     committee.follow_up = compare_decisions(committee.decisions, previous)
     committee.status_changes = compare_statuses(kpis.summary, previous)
     committee.figures = key_figures(committee)
@@ -193,6 +211,10 @@ def key_figures(c: Committee) -> pd.DataFrame:
                      f"{count.get('réglée', 0)} décision(s) réglée(s)",
                      f"{count.get('toujours ouverte', 0)} toujours ouverte(s), "
                      f"{count.get('nouvelle', 0)} nouvelle(s)"))
+    if getattr(c, "roadmap", None) is not None:
+        late = late_actions(c.roadmap, c.date)
+        rows.append(("Feuille de route", f"{len(c.roadmap.actions)} actions",
+                     f"{len(late)} en retard au {fmt_date(c.date)}"))
     if c.positions is not None and not c.positions.empty:
         usable = bm.reliable_positions(c.positions)
         better = int(bm.better_than_median(usable).sum())
@@ -224,6 +246,7 @@ def decisions(c: Committee) -> pd.DataFrame:
         rows.append((2, "1. Diagnostic", f"Délégation : {holder}", (
             f"Obtenir une clause données dans le contrat ({', '.join(sets)}) : remise des "
             "données à la collectivité, format ouvert, fréquence, dès le prochain avenant.")))
+    rows += _renewals(inv, getattr(c, "date", None))
     summary = c.kpis.summary
     for _, k in summary[summary["statut"] == "alerte"].iterrows():
         rows.append((1, "3. Indicateurs", k["libelle"], (
@@ -259,6 +282,27 @@ def decisions(c: Committee) -> pd.DataFrame:
                 "conclusion.")))
     out = pd.DataFrame(rows, columns=["priorité", "étape", "sujet", "décision"])
     return out.sort_values(["priorité", "étape"], kind="stable").reset_index(drop=True)
+
+
+def _renewals(inv: pd.DataFrame, date: dt.date | None) -> list[tuple[int, str, str, str]]:
+    """Délégations dont le contrat finit dans moins de `RENEWAL_MONTHS` mois : le moment de
+    négocier la clause données du contrat suivant (une décision par délégataire)."""
+    if date is None or "fin_contrat_delegation" not in inv.columns:
+        return []  # inventaires d'avant la colonne « fin du contrat »
+    ends = pd.to_datetime(inv["fin_contrat_delegation"], errors="coerce")
+    limit = pd.Timestamp(date) + pd.DateOffset(months=RENEWAL_MONTHS)
+    soon = inv[(inv["detenteur"] == DSP_HOLDER) & ends.notna() & (ends >= pd.Timestamp(date))
+               & (ends <= limit)].assign(_fin=ends)
+    rows = []
+    for holder, group in soon.groupby(soon["nom_delegataire"].fillna("délégataire non nommé"),
+                                      sort=True):
+        end = group["_fin"].min().date()
+        rows.append((2, "1. Diagnostic", f"Renouvellement : {holder}", (
+            f"Le contrat de délégation finit le {fmt_date(end)} "
+            f"({', '.join(group['identifiant'])}) : c'est le moment de négocier la clause "
+            "données du prochain contrat (remise des données, format ouvert, fréquence, "
+            "propriété de la collectivité), avant la consultation.")))
+    return rows
 
 
 def _ask(pilot: Any) -> str:

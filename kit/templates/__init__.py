@@ -46,10 +46,11 @@ from kit.templates._questionnaire import (
     read_identification,
     write_questionnaire,
 )
+from kit.templates._workbook import WORKBOOKS, write_workbook_template
 
-__all__ = ["MATURITY_AXES", "MATURITY_QUESTIONS", "MATURITY_SCALE", "IDENTIFICATION_FIELDS", "IDENTIFICATION_SHEET", "QUESTIONNAIRE_SHEET", "TEMPLATES",
+__all__ = ["MATURITY_AXES", "MATURITY_QUESTIONS", "MATURITY_SCALE", "IDENTIFICATION_FIELDS", "IDENTIFICATION_SHEET", "QUESTIONNAIRE_SHEET", "TEMPLATES", "WORKBOOKS",
            "build_templates", "main", "read_identification", "read_template_version",
-           "write_questionnaire", "write_template"]
+           "write_questionnaire", "write_template", "write_workbook_template"]
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ TEMPLATES: dict[str, str] = {
     "catalogue_indicateurs": "catalogue_indicateurs",
     "cas_usage": "cas_usage",
     "groupe_travail": "groupe_travail",
+    # plusieurs feuilles (voir WORKBOOKS) : le schéma de la première porte le nom du modèle
+    "feuille_de_route": "feuille_de_route",
 }
 
 
@@ -117,7 +120,7 @@ def write_template(schema: dict[str, Any] | str | Path, path: str | Path,
     >>> dossier = Path(tempfile.mkdtemp())
     >>> chemin = write_template("inventaire_donnees", dossier / "inventaire.xlsx")
     >>> kit.load_table(chemin, schema="inventaire_donnees").shape
-    (0, 20)
+    (0, 21)
     """
     spec = load_schema(schema)
     fields = spec["fields"]
@@ -256,13 +259,20 @@ def build_templates(dest: str | Path) -> list[Path]:
     written = []
     for stem, schema in TEMPLATES.items():
         xlsx = dest / f"{stem}.xlsx"
+        extra = []
         if schema == "questionnaire_maturite":
             write_questionnaire(xlsx)
+        elif stem in WORKBOOKS:
+            write_workbook_template(WORKBOOKS[stem], xlsx)
+            extra = [s for _, s in WORKBOOKS[stem] if s != schema]
         else:
             write_template(schema, xlsx)
         copy = dest / f"{stem}.schema.json"
         shutil.copyfile(SCHEMAS_DIR / f"{schema}.json", copy)
         written += [xlsx, copy]
+        for other in extra:  # schémas des autres feuilles d'un classeur à plusieurs feuilles
+            written.append(Path(shutil.copyfile(SCHEMAS_DIR / f"{other}.json",
+                                                dest / f"{other}.schema.json")))
         logger.info("Modèle écrit : %s", xlsx)
     return written
 

@@ -49,7 +49,7 @@ KNOWN_KEYS = (
     "nom", "fictif", "code_insee", "code", "siren", "niveau", "type", "departement", "region",
     "remarque", "population", "strate", "epci", "exercice", "millesime_geographique",
     "equipe_donnees", "services", "fichiers", "diagnostic", "priorisation", "indicateurs",
-    "benchmark", "comite", "chemins_hors_dossier", "membres", "collecte",
+    "benchmark", "comite", "feuille_de_route", "chemins_hors_dossier", "membres", "collecte",
 )
 #: Clés connues de chaque section ; les chemins sont décrits par `_PATH_KEYS`.
 SECTION_KEYS = {
@@ -59,6 +59,7 @@ SECTION_KEYS = {
     "indicateurs": ("date", "catalogue", "inventaires", "variables"),
     "benchmark": ("indicateurs", "definitions", "strates", "par_habitant"),
     "comite": ("historique",),
+    "feuille_de_route": ("fichier", "date", "prochain_comite", "delai_depot_jours"),
 }
 _PATH_KEYS = {
     "diagnostic": ("inventaires", "registre", "pairs", "competences"),
@@ -66,6 +67,7 @@ _PATH_KEYS = {
     "indicateurs": ("catalogue", "inventaires"),
     "benchmark": ("indicateurs", "definitions"),
     "comite": ("historique",),
+    "feuille_de_route": ("fichier",),
 }
 _ENTRY_KEYS = ("fichier", "service", "schema", "feuille", "jeu", "path", "chemin", "sheet")
 _SERVICE_KEYS = ("nom", "detenteur", "donnees", "dossier")
@@ -293,6 +295,11 @@ class _Checker:
             self.path(value.get(key), (name, key))
         if "date" in known and "date" in value:
             out["date"] = self.date(value["date"], (name, "date"))
+        if "prochain_comite" in known and "prochain_comite" in value:
+            out["prochain_comite"] = self.date(value["prochain_comite"],
+                                               (name, "prochain_comite"))
+        if "delai_depot_jours" in known and value.get("delai_depot_jours") is not None:
+            self.number(value["delai_depot_jours"], (name, "delai_depot_jours"), minimum=0)
         checks: dict[str, Callable[[Any, Path_], None]] = {
             "type_collectivite": self.text, "maturite": self.campaigns, "poids": self.weights,
             "variables": self.variables, "strates": self.text, "par_habitant": self.names,

@@ -40,6 +40,7 @@ from tools.samples._kpi import (
     build_interventions,
 )
 from tools.samples._priorisation import PRIORISATION_WEIGHTS, build_priorisation
+from tools.samples._roadmap import COMMITTEE_DATE, NEXT_COMMITTEE, ROADMAP_FILE, build_roadmap
 from tools.samples._techniques import (
     CODE_INSEE,
     build_dechets,
@@ -151,6 +152,8 @@ def _collectivite(reg: Registry) -> dict:
             "poids": PRIORISATION_WEIGHTS,
         },
         "comite": {"historique": "comite/historique"},
+        "feuille_de_route": {"fichier": ROADMAP_FILE, "date": COMMITTEE_DATE,
+                             "prochain_comite": NEXT_COMMITTEE, "delai_depot_jours": 60},
         "benchmark": {
             "indicateurs": "benchmark/indicateurs_pairs.csv",
             "definitions": "benchmark/indicateurs_definitions.csv",
@@ -166,7 +169,7 @@ def _collectivite(reg: Registry) -> dict:
     }
 
 
-def _pieges(reg: Registry, diagnostic: dict, priorisation: dict) -> dict:
+def _pieges(reg: Registry, diagnostic: dict, priorisation: dict, roadmap: dict) -> dict:
     indicators = {"catalogue": [{"controle": c, "code": k} for c, k in CATALOGUE_TRAPS],
                   "lignes_en_double": reg.files[
                       "eclairage/consommations_eclairage_2023_2025.csv"]["lignes_en_double"]}
@@ -185,6 +188,7 @@ def _pieges(reg: Registry, diagnostic: dict, priorisation: dict) -> dict:
         "diagnostic": diagnostic,
         "priorisation": priorisation,
         "indicateurs": indicators,
+        "feuille_de_route": roadmap,
     }
 
 
@@ -210,6 +214,8 @@ def generate_samples(dest: Path) -> list[Path]:
     priorisation_paths, priorisation_traps = build_priorisation(dest)
     paths += priorisation_paths
     paths.append(build_committee_history(dest))
+    roadmap_path, roadmap_traps = build_roadmap(dest)
+    paths.append(roadmap_path)
     paths.append(build_catalogue(dest))
     paths += write_benchmark_samples(dest)
     yaml_path = dest / "collectivite.yaml"
@@ -219,7 +225,7 @@ def generate_samples(dest: Path) -> list[Path]:
                     width=99),
         encoding="utf-8")
     traps_path = dest / "pieges.json"
-    traps = _pieges(reg, diagnostic_traps, priorisation_traps)
+    traps = _pieges(reg, diagnostic_traps, priorisation_traps, roadmap_traps)
     traps_path.write_text(json.dumps(traps, ensure_ascii=False, indent=1) + "\n",
                           encoding="utf-8")
     logger.info("%d fichiers d'exemple écrits dans %s", len(paths) + 2, dest)

@@ -193,6 +193,10 @@ _PEERS = [("Commune fictive A", "35 000 à 49 999 habitants", 3.4),
           ("Commune fictive H", "20 000 à 34 999 habitants", 1.9)]
 
 
+#: fin des contrats de délégation (fictive) : l'eau se renouvelle dans moins de 18 mois
+_CONTRACT_END = {"Aquavia Services": dt.date(2027, 6, 30), "Parkopolis": dt.date(2031, 12, 31)}
+
+
 def _row(d: tuple) -> dict[str, Any]:
     (service, ident, title, holder, name, tool, fmt, volume, freq, date, access, clause,
      personal, ref, quality, crossed, usage) = d
@@ -205,7 +209,8 @@ def _row(d: tuple) -> dict[str, Any]:
             "clauses_donnees_dsp": clause, "donnees_personnelles": personal,
             "reference_registre": ref, "qualite": quality,
             "licence": "Licence Ouverte-LO" if ident == "FIN-SUBVENTIONS" and
-            service == "Finances" else None, "jeux_croises": crossed, "cas_usage": usage}
+            service == "Finances" else None, "jeux_croises": crossed, "cas_usage": usage,
+            "fin_contrat_delegation": _CONTRACT_END.get(name)}
 
 
 def _inventories(dest: Path) -> list[Path]:
@@ -215,7 +220,7 @@ def _inventories(dest: Path) -> list[Path]:
     old = copy.deepcopy(schema)  # version 0.9 du modèle : trois colonnes de moins
     old["version"] = "0.9.0"
     old["fields"] = [f for f in old["fields"] if f["name"] not in (
-        "clauses_donnees_dsp", "licence", "cas_usage")]
+        "clauses_donnees_dsp", "licence", "cas_usage", "fin_contrat_delegation")]
     misspelled = copy.deepcopy(schema)  # « Détenteurs » au lieu de « Détenteur »
     for f in misspelled["fields"]:
         if f["name"] == "detenteur":

@@ -82,13 +82,21 @@ TRAPS = [
 ]
 
 
+#: coût estimé (€ HT) et temps des agents (jours) ; CU-01 reprend le budget de sa feuille de
+#: route, CU-05 n'est pas chiffré
+COSTS = {"CU-01": (201000, 150), "CU-02": (45000, 80), "CU-03": (120000, 60),
+         "CU-04": (260000, 90), "CU-06": (75000, 40)}
+
+
 def build_priorisation(dest: Path) -> tuple[list[Path], dict[str, Any]]:
     """Écrit ``priorisation/cas_usage.xlsx`` et ``priorisation/groupe_travail.xlsx``."""
     from kit.templates import write_template
 
     folder = dest / "priorisation"
     folder.mkdir(parents=True, exist_ok=True)
-    cases = [dict(zip(_CASE_KEYS, row)) for row in USE_CASES]
+    cases = [{**dict(zip(_CASE_KEYS, row)),
+              **dict(zip(("cout_estime", "temps_agent_jours"), COSTS.get(row[0], (None, None))))}
+             for row in USE_CASES]
     groups = [dict(zip(["cas_usage", "role", "fonction", "structure", "accord"], row))
               for row in GROUPS]
     paths = [write_template("cas_usage", folder / "cas_usage.xlsx", rows=cases),
