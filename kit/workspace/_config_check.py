@@ -49,7 +49,7 @@ KNOWN_KEYS = (
     "nom", "fictif", "code_insee", "code", "siren", "niveau", "type", "departement", "region",
     "remarque", "population", "strate", "epci", "exercice", "millesime_geographique",
     "equipe_donnees", "services", "fichiers", "diagnostic", "priorisation", "indicateurs",
-    "benchmark", "comite", "chemins_hors_dossier",
+    "benchmark", "comite", "chemins_hors_dossier", "collecte",
 )
 #: Clés connues de chaque section ; les chemins sont décrits par `_PATH_KEYS`.
 SECTION_KEYS = {
@@ -59,6 +59,7 @@ SECTION_KEYS = {
     "indicateurs": ("date", "catalogue", "inventaires", "variables"),
     "benchmark": ("indicateurs", "definitions", "strates", "par_habitant"),
     "comite": ("historique",),
+    "collecte": ("attendus",),
 }
 _PATH_KEYS = {
     "diagnostic": ("inventaires", "registre", "pairs", "competences"),
@@ -66,9 +67,10 @@ _PATH_KEYS = {
     "indicateurs": ("catalogue", "inventaires"),
     "benchmark": ("indicateurs", "definitions"),
     "comite": ("historique",),
+    "collecte": (),
 }
 _ENTRY_KEYS = ("fichier", "service", "schema", "feuille", "jeu", "path", "chemin", "sheet")
-_SERVICE_KEYS = ("nom", "detenteur", "donnees")
+_SERVICE_KEYS = ("nom", "detenteur", "donnees", "dossier")
 _EPCI_KEYS = ("nom", "code", "siren", "population", "nombre_communes", "fictif")
 _TEXT_TOP = ("nom", "remarque", "strate", "type")
 _YEARS = (1990, 2100)

@@ -1,0 +1,309 @@
+"""Tests du tour de collecte (kit.workspace.run_collection) et des classeurs de retour.
+
+L'espace de travail est construit à la main dans tmp_path : trois services (eau, voirie,
+culture), des modèles générés par kit.templates et remplis avec des réponses générées, dont
+certaines avec des erreurs plantées. Les cellules de ces erreurs sont notées à la main, d'après
+l'ordre des champs du schéma inventaire_donnees (identifiant = A, titre = B, …, detenteur = F,
+volume = J ; première ligne de données = 2), et vérifiées sur l'en-tête relu par openpyxl.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import os
+import shutil
+import subprocess
+import warnings
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kit.errors import ConfigError, ConfigWarning
+from kit.templates import MATURITY_QUESTIONS, write_questionnaire, write_template
+from kit.workspace import (
+    SUIVI_COLUMNS,
+    Collection,
+    run_collection,
+    safe_text,
+)
+from kit.workspace._feedback import FEEDBACK_AUTHOR, FEEDBACK_FILLS
+
+CONFIG = """\
+nom: Commune d'essai
+fictif: true
+services:
+  - nom: Eau et assainissement
+    dossier: eau
+  - nom: Voirie
+    dossier: voirie
+  - nom: Culture
+    dossier: culture
+"""
+
+GOOD = [
+    {"identifiant": "EAU-RESEAU", "titre": "Réseau d'eau potable", "service_producteur": "Eau",
+     "detenteur": "Délégataire (DSP)", "nom_delegataire": "Société des eaux",
+     "format": "SIG (shp, GeoPackage)", "volume": 12500, "mode_acces": "Export manuel",
+     "donnees_personnelles": False, "qualite": 3},
+    {"identifiant": "EAU-COMPTEURS", "titre": "Relevés de compteurs", "service_producteur": "Eau",
+     "detenteur": "Service", "format": "Tableur (xlsx, ods)", "volume": 800,
+     "mode_acces": "Interne", "donnees_personnelles": True, "qualite": 2},
+    {"identifiant": "EAU-FUITES", "titre": "Fuites réparées", "service_producteur": "Eau",
+     "detenteur": "Service", "mode_acces": "Interne", "donnees_personnelles": False},
+]
+# Erreurs plantées (deuxième et troisième lignes de données : lignes 3 et 4 du classeur) :
+# F3 « Fermier » hors de la liste des détenteurs, J3 du texte dans « volume » (entier),
+# B4 « titre » obligatoire laissé vide.
+BAD = [dict(GOOD[0]),
+       {**GOOD[1], "detenteur": "Fermier", "volume": "beaucoup"},
+       {**GOOD[2], "titre": None}]
+PLANTED = {"F3", "J3", "B4"}
+ANSWERS = {q["code"]: (i % 5) + 1 for i, q in enumerate(MATURITY_QUESTIONS)}
+RED = FEEDBACK_FILLS["erreur"]
+
+
+def _questionnaire(path: Path, service: str) -> Path:
+    return write_questionnaire(path, collectivite="Commune d'essai", service=service,
+                               campagne=dt.date(2026, 11, 2), answers=ANSWERS)
+
+
+def _touch_later(path: Path, seconds: int) -> None:
+    stamp = path.stat().st_mtime + seconds
+    os.utime(path, (stamp, stamp))
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    root = tmp_path / "commune"
+    (root / "modeles").mkdir(parents=True)
+    (root / "collectivite.yaml").write_text(CONFIG, encoding="utf-8")
+    write_template("inventaire_donnees", root / "modeles" / "inventaire_donnees.xlsx")
+    write_questionnaire(root / "modeles" / "questionnaire_maturite.xlsx")
+    data = root / "donnees"
+    for slug in ("eau", "voirie", "culture"):
+        (data / slug).mkdir(parents=True)
+    write_template("inventaire_donnees", data / "eau" / "inventaire.xlsx", rows=GOOD)
+    _questionnaire(data / "eau" / "questionnaire.xlsx", "Eau et assainissement")
+    write_template("inventaire_donnees", data / "voirie" / "inventaire.xlsx", rows=BAD)
+    _questionnaire(data / "voirie" / "questionnaire.xlsx", "Voirie")
+    write_template("inventaire_donnees", data / "culture" / "inventaire.xlsx", rows=GOOD)
+    (data / "culture" / "notes.csv").write_text("Remarque;Auteur\nà voir;moi\n",
+                                                encoding="utf-8")
+    (data / "culture" / "~$inventaire.xlsx").write_bytes(b"verrou")
+    (data / "culture" / ".cache.csv").write_text("x;y\n1;2\n", encoding="utf-8")
+    return root
+
+
+def _status(result: Collection) -> dict[tuple[str, str], str]:
+    s = result.suivi
+    return {(r.dossier, r.fichier if r.statut == "remplacé" or not r.document else r.document):
+            r.statut for r in s.itertuples()}
+
+
+def _marked(ws) -> tuple[set[str], set[str]]:
+    fills = {c.coordinate for row in ws.iter_rows() for c in row
+             if c.fill is not None and str(c.fill.fgColor.rgb).endswith(RED)}
+    notes = {c.coordinate for row in ws.iter_rows() for c in row
+             if c.comment is not None and c.comment.author == FEEDBACK_AUTHOR}
+    return fills, notes
+
+
+class TestRunCollection:
+    def test_planted_cells_are_those_of_the_schema(self, workspace: Path) -> None:
+        ws = openpyxl.load_workbook(workspace / "donnees" / "voirie" / "inventaire.xlsx").active
+        assert (ws["B1"].value, ws["F1"].value, ws["J1"].value) == (
+            "Titre", "Détenteur", "Volume approximatif (lignes)")
+
+    def test_tracking_table(self, workspace: Path) -> None:
+        result = run_collection(workspace, progress=False)
+        assert list(result.suivi.columns) == SUIVI_COLUMNS
+        assert _status(result) == {
+            ("eau", "inventaire_donnees"): "valide",
+            ("eau", "questionnaire_maturite"): "valide",
+            ("voirie", "inventaire_donnees"): "à corriger (3 problèmes)",
+            ("voirie", "questionnaire_maturite"): "valide",
+            ("culture", "inventaire_donnees"): "valide",
+            ("culture", "questionnaire_maturite"): "manquant",
+            ("culture", "notes.csv"): "non reconnu",
+        }
+        row = result.suivi[(result.suivi["dossier"] == "voirie")
+                           & (result.suivi["document"] == "inventaire_donnees")].iloc[0]
+        assert row["retour"] == "inventaire_a_corriger.xlsx"
+        assert row["version"] == "1.0.0"
+        mtime = dt.datetime.fromtimestamp(
+            (workspace / "donnees" / "voirie" / "inventaire.xlsx").stat().st_mtime)
+        assert abs((row["date du fichier"].to_pydatetime() - mtime).total_seconds()) < 1
+        assert result.feedback == [workspace / "retours" / "voirie" / "inventaire_a_corriger.xlsx"]
+        assert set(result.problems["fichier"]) == {"voirie/inventaire.xlsx", "culture/notes.csv"}
+
+    def test_feedback_names_exactly_the_planted_cells(self, workspace: Path) -> None:
+        run_collection(workspace, progress=False)
+        path = workspace / "retours" / "voirie" / "inventaire_a_corriger.xlsx"
+        wb = openpyxl.load_workbook(path)
+        assert wb.sheetnames[0] == "À corriger"
+        fills, notes = _marked(wb["Données"])
+        assert fills == PLANTED
+        assert notes == PLANTED
+        assert "Fermier" in wb["Données"]["F3"].comment.text
+        listed = [wb["À corriger"].cell(row=r, column=3).value for r in range(5, 8)]
+        assert set(listed) == PLANTED
+        assert wb["À corriger"].cell(row=8, column=3).value is None
+        todo = " ".join(str(wb["À corriger"].cell(row=r, column=7).value) for r in range(5, 8))
+        assert "Délégataire (DSP)" in todo  # la liste des valeurs permises pour F3
+
+    def test_received_files_are_never_modified(self, workspace: Path) -> None:
+        def digests() -> dict[Path, str]:
+            return {p: hashlib.sha256(p.read_bytes()).hexdigest()
+                    for p in sorted((workspace / "donnees").rglob("*")) if p.is_file()}
+
+        before = digests()
+        run_collection(workspace, progress=False)
+        assert digests() == before
+
+    def test_rerun_after_a_corrected_file(self, workspace: Path) -> None:
+        first = run_collection(workspace, progress=False)
+        assert _status(first)[("voirie", "inventaire_donnees")].startswith("à corriger")
+        fixed = workspace / "donnees" / "voirie" / "inventaire.xlsx"
+        write_template("inventaire_donnees", fixed, rows=GOOD)
+        _touch_later(fixed, 60)
+        second = run_collection(workspace, progress=False)
+        assert _status(second)[("voirie", "inventaire_donnees")] == "valide"
+        assert second.feedback == []
+        assert not (workspace / "retours" / "voirie" / "inventaire_a_corriger.xlsx").exists()
+
+    def test_feedback_workbook_sent_back_corrected(self, workspace: Path) -> None:
+        run_collection(workspace, progress=False)
+        back = workspace / "retours" / "voirie" / "inventaire_a_corriger.xlsx"
+        wb = openpyxl.load_workbook(back)
+        ws = wb["Données"]
+        ws["F3"], ws["J3"], ws["B4"] = "Service", 800, "Fuites réparées"
+        returned = workspace / "donnees" / "voirie" / "inventaire_corrige.xlsx"
+        wb.save(returned)
+        _touch_later(returned, 60)
+        result = run_collection(workspace, progress=False)
+        status = _status(result)
+        assert status[("voirie", "inventaire_donnees")] == "valide"
+        replaced = result.suivi[result.suivi["statut"] == "remplacé"]
+        assert replaced["fichier"].tolist() == ["inventaire.xlsx"]
+
+    def test_tracking_files_written(self, workspace: Path) -> None:
+        result = run_collection(workspace, progress=False)
+        with open(workspace / "suivi_collecte.csv", encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f, delimiter=";"))
+        assert rows[0] == SUIVI_COLUMNS
+        assert len(rows) - 1 == len(result.suivi)
+        assert ["culture", "questionnaire_maturite", "manquant"] == [
+            rows[i][c] for i in range(1, len(rows)) for c in (1, 2, 4)
+            if rows[i][1] == "culture" and rows[i][2] == "questionnaire_maturite"]
+        wb = openpyxl.load_workbook(workspace / "suivi_collecte.xlsx")
+        assert wb.sheetnames == ["Suivi", "Problèmes"]
+        assert wb["Suivi"].max_row - 1 == len(result.suivi)
+
+    def test_summary_text_and_html(self, workspace: Path) -> None:
+        nasty = workspace / "donnees" / "eau" / "<img src=x onerror=alert(1)>.csv"
+        nasty.write_text("a;b\n1;2\n", encoding="utf-8")
+        result = run_collection(workspace, progress=False)
+        text = result.to_text()
+        assert "3 service(s) : 5 document(s) attendu(s) reçu(s) sur 6, 4 valide(s), " \
+               "1 à corriger, 1 manquant(s), 2 fichier(s) non reconnu(s)." in text
+        assert "voirie" not in text or "Voirie : inventaire_donnees" in text
+        page = result._repr_html_()
+        assert "<img" not in page and "&lt;img src=x onerror=alert(1)&gt;.csv" in page
+
+
+class TestFormats:
+    def test_csv_recognised_by_header_and_rebuilt(self, workspace: Path) -> None:
+        # En-têtes = titres du modèle ; ligne 3 : détenteur hors liste (colonne F) et titre
+        # qui commence par « = » (formule à neutraliser dans le retour).
+        header = ["Identifiant", "Titre", "Description", "Service producteur", "Contact",
+                  "Détenteur", "Nom du délégataire", "Outil ou logiciel métier", "Format",
+                  "Volume approximatif (lignes)", "Fréquence de mise à jour",
+                  "Date de dernière mise à jour", "Mode d'accès",
+                  "Clauses données dans le contrat DSP", "Données personnelles"]
+        lines = [header,
+                 ["CULT-PRETS", "Prêts", "", "Culture", "", "Service", "", "", "CSV", "10", "",
+                  "", "Interne", "", "non"],
+                 ["CULT-FREQ", "=HYPERLINK(\"http://x\")", "", "Culture", "", "Mairie", "", "",
+                  "CSV", "5", "", "", "Interne", "", "non"]]
+        path = workspace / "donnees" / "culture" / "inventaire.csv"
+        path.write_text("\n".join(";".join(x) for x in lines) + "\n", encoding="utf-8")
+        (workspace / "donnees" / "culture" / "inventaire.xlsx").unlink()
+        result = run_collection(workspace, progress=False)
+        row = result.suivi[(result.suivi["dossier"] == "culture")
+                           & (result.suivi["document"] == "inventaire_donnees")].iloc[0]
+        assert row["statut"] == "à corriger (1 problème)"
+        assert row["version"].startswith("inconnue")
+        wb = openpyxl.load_workbook(workspace / "retours" / "culture" / row["retour"])
+        assert wb.sheetnames[0] == "À corriger"
+        data = wb[wb.sheetnames[1]]
+        assert _marked(data) == ({"F3"}, {"F3"})
+        assert data["F1"].value == "Détenteur" and data["F3"].value == "Mairie"
+        assert data["B3"].value == "'=HYPERLINK(\"http://x\")"
+        assert data["B3"].data_type == "s"
+
+    def test_safe_text(self) -> None:
+        assert [safe_text(v) for v in ("=1+1", "+33", "-2", "@x", "\tA", "\rB", "ok", 3)] == [
+            "'=1+1", "'+33", "'-2", "'@x", "'\tA", "'\rB", "ok", 3]
+
+
+class TestConfiguration:
+    def test_no_config(self, tmp_path: Path) -> None:
+        (tmp_path / "vide" / "donnees").mkdir(parents=True)
+        with pytest.raises(ConfigError, match=r"vide.*collectivite\.yaml"):
+            run_collection(tmp_path / "vide", progress=False)
+
+    def test_no_data_folder(self, workspace: Path) -> None:
+        shutil.rmtree(workspace / "donnees")
+        with pytest.raises(ConfigError, match=r"commune.*donnees/"):
+            run_collection(workspace, progress=False)
+
+    def test_expected_documents_from_config(self, workspace: Path) -> None:
+        config = workspace / "collectivite.yaml"
+        config.write_text(CONFIG + "collecte:\n  attendus:\n    registre_traitements: [eau]\n",
+                          encoding="utf-8")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConfigWarning)
+            result = run_collection(workspace, progress=False)
+        assert _status(result)[("eau", "registre_traitements")] == "manquant"
+        assert ("voirie", "registre_traitements") not in _status(result)
+
+    def test_unknown_template_or_service(self, workspace: Path) -> None:
+        config = workspace / "collectivite.yaml"
+        config.write_text(CONFIG + "collecte:\n  attendus:\n    registre: [eau]\n",
+                          encoding="utf-8")
+        with pytest.raises(ConfigError, match="collecte.attendus.registre"):
+            run_collection(workspace, progress=False)
+        config.write_text(CONFIG + "collecte:\n  attendus:\n    cas_usage: [eaux]\n",
+                          encoding="utf-8")
+        with pytest.raises(ConfigError, match="eaux"):
+            run_collection(workspace, progress=False)
+
+    def test_service_folder_must_stay_inside(self, workspace: Path) -> None:
+        config = workspace / "collectivite.yaml"
+        config.write_text(CONFIG.replace("dossier: eau", "dossier: ../../tmp"),
+                          encoding="utf-8")
+        with pytest.raises(ConfigError, match=r"services\[1\]\.dossier"):
+            run_collection(workspace, progress=False)
+
+
+def test_libreoffice_opens_the_feedback(workspace: Path, tmp_path: Path) -> None:
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    if office is None:
+        pytest.skip("LibreOffice (soffice) absent de cette machine : ouverture du classeur de "
+                    "retour non testée")
+    run_collection(workspace, progress=False)
+    path = workspace / "retours" / "voirie" / "inventaire_a_corriger.xlsx"
+    out = tmp_path / "lo"
+    subprocess.run([office, f"-env:UserInstallation=file://{tmp_path / 'profil'}", "--headless",
+                    "--convert-to", "ods", "--outdir", str(out), str(path)], check=True,
+                   timeout=180, capture_output=True)
+    with zipfile.ZipFile(out / "inventaire_a_corriger.ods") as z:
+        content = z.read("content.xml").decode("utf-8")
+    # Commentaires ODF : <office:annotation> ; un par cellule plantée, avec son texte.
+    assert content.count("<office:annotation") >= len(PLANTED)
+    assert "Fermier" in content and "beaucoup" in content
+    assert content.index("table:name=\"À corriger\"") < content.index("table:name=\"Données\"")
