@@ -21,13 +21,11 @@ from __future__ import annotations
 import html
 import logging
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from tqdm import tqdm
 
 from kit._format import fmt_date, fmt_number
 from kit._parse import normalize_label
@@ -39,7 +37,7 @@ from kit.workspace._collect import EXTENSIONS, problem, problems_frame
 from kit.workspace._config_check import check_config
 from kit.workspace._config_yaml import read_config_yaml
 from kit.workspace._feedback import write_feedback, write_suivi
-from kit.workspace._received import Received, check_received, validate_received
+from kit.workspace._received import Received, read_received
 
 __all__ = ["EXPECTED_DOCUMENTS", "SUIVI_COLUMNS", "Collection", "run_collection"]
 
@@ -291,21 +289,6 @@ def _service_rows(service: Service, files: list[Received], expected: dict[str, s
     return rows
 
 
-def _validate_latest(received: dict[str, list[Received]], progress: bool) -> list[Received]:
-    latest: dict[tuple[str, str], Received] = {}
-    for slug, files in received.items():
-        for r in files:
-            key = (slug, r.template or "")
-            if r.template and (key not in latest or (r.modified, r.path.name) > (
-                    latest[key].modified, latest[key].path.name)):
-                latest[key] = r
-    chosen = list(latest.values())
-    for r in tqdm(chosen, desc="Collecte", unit="fichier", disable=not progress,
-                  file=sys.stderr):
-        validate_received(r)
-    return chosen
-
-
 def _write_feedback(chosen: list[Received], received: dict[str, list[Received]],
                     folder: Path) -> dict[Path, Path]:
     out: dict[Path, Path] = {}
@@ -317,8 +300,7 @@ def _write_feedback(chosen: list[Received], received: dict[str, list[Received]],
             schema = load_schema(TEMPLATES[r.template])
             out[r.path] = write_feedback(r.path, r.problems,
                                          folder / FEEDBACK_DIR / slug / names[r.path],
-                                         fields=schema["fields"], schema=schema,
-                                         data_sheet=r.sheet)
+                                         fields=schema["fields"], data_sheet=r.sheet)
     return out
 
 
@@ -337,8 +319,8 @@ def run_collection(folder: str | Path, *, progress: bool = True) -> Collection:
 
     Chaque fichier de ``donnees/<service>/`` (xlsx, xlsm, xls, ods, csv ; fichiers cachés et
     « ~$… » ignorés) est reconnu (modèle et version), le plus récent de chaque modèle est
-    validé, et s'il a des problèmes un classeur de retour ``retours/<service>/<nom>_a_corriger.xlsx``
-    est écrit (copie annotée, feuille « À corriger » en premier). Les fichiers reçus ne sont
+    validé, et s'il a des problèmes un classeur de retour
+    ``retours/<service>/<nom>_a_corriger.xlsx`` est écrit (copie annotée, feuille « À corriger » en premier). Les fichiers reçus ne sont
     jamais modifiés. Le suivi est écrit dans ``suivi_collecte.xlsx`` et ``suivi_collecte.csv``
     (point-virgule, UTF-8 avec BOM) ; relancer après l'arrivée d'un fichier corrigé met à
     jour les statuts et ôte les retours devenus sans objet.
@@ -367,9 +349,8 @@ def run_collection(folder: str | Path, *, progress: bool = True) -> Collection:
     """
     folder = Path(folder).expanduser().resolve()
     services, expected = _read_workspace(folder)
-    received = {s.dossier: [check_received(p) for p in
-                            _received_files(folder / DATA_DIR / s.dossier)] for s in services}
-    chosen = _validate_latest(received, progress)
+    received, chosen = read_received(
+        {s.dossier: _received_files(folder / DATA_DIR / s.dossier) for s in services}, progress)
     feedback = _write_feedback(chosen, received, folder)
     _remove_stale(folder, services, set(feedback.values()))
     rows, problems = [], []
@@ -382,6 +363,11 @@ def run_collection(folder: str | Path, *, progress: bool = True) -> Collection:
                 problems.append(problem(r.path, f"Fichier non reconnu : {r.reason}",
                                         code="non-reconnu") | {"fichier":
                                                                f"{s.dossier}/{r.path.name}"})
+    for path in _received_files(folder / DATA_DIR):  # hors de tout dossier de service
+        rows.append(_row(Service("—", ""), "", False, statut=UNRECOGNISED, fichier=path.name,
+                         remarque=f"fichier rangé directement dans {DATA_DIR}/ : déplacez-le "
+                                  f"dans le dossier du service qui l'a envoyé ({DATA_DIR}/"
+                                  "<service>/) puis relancez la collecte"))
     suivi = pd.DataFrame(rows, columns=SUIVI_COLUMNS)
     for col in ("erreurs", "remarques"):
         suivi[col] = suivi[col].astype("Int64")

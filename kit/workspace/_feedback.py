@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
@@ -27,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from kit.errors import KitError
 from kit.io import check_zip, load_table, read_cells, save_workbook
+from kit.validation import CODE_LABELS
 
 __all__ = ["FEEDBACK_AUTHOR", "FEEDBACK_FILLS", "FEEDBACK_SHEET", "safe_text",
            "write_feedback", "write_suivi"]
@@ -50,6 +52,12 @@ _TYPES = {"integer": "un nombre entier, sans unité ni espace (ex. 12)",
           "datetime": "une date et une heure (ex. 14/03/2025 08:30)",
           "boolean": "« oui » ou « non »", "year": "une année sur quatre chiffres (ex. 2025)"}
 _NON_DATA_SHEETS = (FEEDBACK_SHEET, "Mode d'emploi", "Listes")
+#: Libellé court de chaque code de problème (« Colonne absente »…).
+_LABELS = {code: text[:1].upper() + text[1:] for code, text in {
+    **CODE_LABELS, "fichier-illisible": "feuille ou fichier illisible",
+    "ancienne-version": "fichier rempli sur une ancienne version du modèle",
+    "identification": "feuille « Identification » incomplète ou illisible",
+    "document-vide": "document renvoyé sans rien de rempli"}.items()}
 
 
 def safe_text(value: Any) -> Any:
@@ -65,14 +73,38 @@ def safe_text(value: Any) -> Any:
     return value
 
 
+_NOUNS = {"integer": "un nombre entier", "number": "un nombre", "date": "une date",
+          "datetime": "une date et une heure", "boolean": "« oui » ou « non »",
+          "year": "une année"}
+
+
+def _problem_text(code: Any, value: str, kind: str, message: str) -> str:
+    """Ce qui ne va pas, en mots simples ; à défaut, le message de la validation sans lieu."""
+    shown = f"« {value} »" if value else "La valeur"
+    if code == "requis":
+        return ("Cellule vide, alors que la colonne est obligatoire" if not value else
+                f"{shown} tient lieu de valeur manquante, alors que la colonne est obligatoire")
+    if code == "enum":
+        return f"{shown} ne fait pas partie des valeurs de la liste"
+    if code == "type" and kind in _NOUNS:
+        return f"{shown} n'est pas {_NOUNS[kind]}"
+    if code == "contrainte" and kind in ("integer", "number", "date", "year"):
+        return f"{shown} est hors des limites permises"
+    if code == "motif":
+        return f"{shown} n'a pas la forme attendue"
+    if code == "unicite":
+        return f"{shown} figure aussi dans une autre ligne"
+    text = _WHERE.sub("", message).strip()
+    return text[:1].upper() + text[1:] if text else message
+
+
 def _plain(row: Mapping[str, Any], field: Mapping[str, Any] | None) -> tuple[str, str]:
     """(problème, à faire) en mots simples pour une ligne du tableau des problèmes."""
-    message = str(row.get("message") or "")
-    text = _WHERE.sub("", message).strip()
-    problem = text[:1].upper() + text[1:] if text else message
     code = row.get("code")
     cons = (field or {}).get("constraints") or {}
     kind = (field or {}).get("type", "string")
+    value = "" if _blank(row.get("valeur")) else str(row.get("valeur"))
+    problem = _problem_text(code, value[:80], kind, str(row.get("message") or ""))
     if code == "requis":
         todo = "Remplissez cette cellule : elle est obligatoire."
     elif code == "enum" and cons.get("enum"):
@@ -80,20 +112,24 @@ def _plain(row: Mapping[str, Any], field: Mapping[str, Any] | None) -> tuple[str
                 + ", ".join(f"« {v} »" for v in cons["enum"]) + ".")
     elif code in ("type", "format") and kind in _TYPES:
         todo = f"Saisissez {_TYPES[kind]}, ou videz la cellule si la valeur est inconnue."
-    elif code == "contrainte":
+    elif code == "contrainte" and (cons.get("minimum") is not None
+                                   or cons.get("maximum") is not None):
         low, high = cons.get("minimum"), cons.get("maximum")
-        todo = (f"Saisissez une valeur entre {low} et {high}." if low is not None
-                and high is not None else "Saisissez une valeur dans les limites indiquées.")
+        todo = ("Saisissez une valeur " + (f"comprise entre {low} et {high}" if None not in (
+            low, high) else f"au moins égale à {low}" if low is not None else
+            f"au plus égale à {high}") + ".")
     elif code == "motif":
         todo = "Écrivez la valeur sous la forme attendue" + (
             f" (ex. {field['example']})." if field and field.get("example") else
-            " (voir la note de l'en-tête de la colonne).")
+            " : voir la note de l'en-tête de la colonne.")
     elif code == "unicite":
         todo = "Chaque valeur ne doit figurer qu'une fois : corrigez ou supprimez le doublon."
     elif code == "document-vide":
         todo = "Remplissez le document puis renvoyez-le."
     else:
-        todo = "Voir le problème décrit à gauche."
+        text = _WHERE.sub("", str(row.get("message") or "")).strip()
+        todo = text[:1].upper() + text[1:]
+        problem = _LABELS.get(str(code), problem)
     return problem, todo
 
 
@@ -139,13 +175,18 @@ def _write_list(ws: Worksheet, problems: pd.DataFrame, fields: Mapping[str, Mapp
     ws.freeze_panes = "A5"
 
 
-def _mark(ws: Worksheet, cell_ref: str, rows: pd.DataFrame) -> None:
+def _mark(ws: Worksheet, cell_ref: str, rows: pd.DataFrame,
+          fields: Mapping[str, Mapping[str, Any]]) -> None:
     """Surligne une cellule et y met un commentaire qui réunit tous ses problèmes."""
     cell = ws[cell_ref]
     level = "erreur" if (rows["niveau"] == "erreur").any() else "avertissement"
     cell.fill = PatternFill("solid", fgColor=FEEDBACK_FILLS[level])
-    lines = [("À corriger : " if r["niveau"] == "erreur" else "À vérifier : ") + str(r["message"])
-             for _, r in rows.iterrows()]
+    lines = []
+    for _, r in rows.iterrows():
+        problem, todo = _plain(r, fields.get(str(r["colonne"])))
+        lead = "À corriger : " if r["niveau"] == "erreur" else "À vérifier : "
+        problem = problem[:1].lower() + problem[1:] if problem[1:2].islower() else problem
+        lines.append(f"{lead}{problem}. {todo}")
     old = cell.comment
     if old is not None and old.author != FEEDBACK_AUTHOR:
         lines.append(f"(Note du modèle : {old.text})")
@@ -186,6 +227,10 @@ def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
         return
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
+    if isinstance(value, (bool, np.bool_)):
+        value = "oui" if value else "non"
+    elif isinstance(value, np.generic):
+        value = value.item()
     cell = ws.cell(row=row, column=col, value=safe_text(value if isinstance(
         value, (int, float, dt.date, dt.datetime, bool)) else str(value)))
     if isinstance(value, dt.datetime) and value.time() != dt.time(0):
@@ -194,7 +239,7 @@ def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
         cell.number_format = "DD/MM/YYYY"
 
 
-def _rebuild(path: Path, sheets: list[str | None], schema: Any) -> Workbook:
+def _rebuild(path: Path, sheets: list[str | None]) -> Workbook:
     """Nouveau classeur avec le tableau lu (xls, ods, csv), cellules à leur place d'origine."""
     wb = Workbook()
     wb.remove(wb.active)
@@ -209,26 +254,20 @@ def _rebuild(path: Path, sheets: list[str | None], schema: Any) -> Workbook:
                 for c, value in enumerate(values, start=1):
                     _put(ws, int(r), c, value)
             continue
-        df = load_table(path, sheet=sheet, schema=schema)
+        df = load_table(path, sheet=sheet)  # sans schéma : valeurs comme saisies
         src = df.attrs.get("source") or {}
         letters, header = src.get("columns") or {}, src.get("header_row")
         for name, letter in letters.items():
             col = ws[f"{letter}1"].column
             if header:
-                _put(ws, int(header), col, _original_label(name, src))
+                _put(ws, int(header), col, name)  # sans schéma : l'en-tête tel qu'écrit
             for r, value in df[name].items():
                 _put(ws, int(r), col, value)
     return wb
 
 
-def _original_label(name: str, src: Mapping[str, Any]) -> str:
-    """En-tête tel qu'écrit dans le fichier (`header_mapping` : champ → en-tête lu)."""
-    mapping = src.get("header_mapping") or {}
-    return str(mapping.get(name) or name)
-
-
 def write_feedback(path: str | Path, problems: pd.DataFrame, dest: str | Path, *,
-                   fields: list[dict[str, Any]] | None = None, schema: Any = None,
+                   fields: list[dict[str, Any]] | None = None,
                    data_sheet: str | None = None) -> Path:
     """Écrit le classeur de retour d'un fichier reçu : sa copie annotée et la liste des
     corrections.
@@ -244,8 +283,6 @@ def write_feedback(path: str | Path, problems: pd.DataFrame, dest: str | Path, *
         Classeur .xlsx à écrire (dossiers créés au besoin).
     fields
         Champs du schéma du modèle : titres des colonnes et valeurs permises dans la liste.
-    schema
-        Schéma utilisé pour relire un .xls, un .ods ou un .csv (en-têtes reconnus).
     data_sheet
         Feuille de données lue (par défaut celle citée par les problèmes).
 
@@ -261,7 +298,7 @@ def write_feedback(path: str | Path, problems: pd.DataFrame, dest: str | Path, *
     wb = _copy_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else None
     if wb is None:
         wanted = [data_sheet] + [s for s in sheets if s != data_sheet]
-        wb = _rebuild(path, wanted, schema)
+        wb = _rebuild(path, wanted)
     default = data_sheet or next((s for s in wb.sheetnames if s not in _NON_DATA_SHEETS),
                                  wb.sheetnames[0])
     located = problems[problems["cellule"].notna()]
@@ -269,7 +306,7 @@ def write_feedback(path: str | Path, problems: pd.DataFrame, dest: str | Path, *
                                                located["cellule"]], sort=False):
         name = sheet if sheet in wb.sheetnames else wb.sheetnames[0]
         if re.fullmatch(r"[A-Z]{1,3}[1-9]\d{0,6}", str(ref)):
-            _mark(wb[name], str(ref), rows)
+            _mark(wb[name], str(ref), rows, by_name)
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = False
     _write_list(wb.create_sheet(FEEDBACK_SHEET, 0), problems, by_name, path.name)

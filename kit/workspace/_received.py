@@ -9,12 +9,14 @@ c'est le cas d'un CSV, ou d'un classeur recopié dans un nouveau fichier.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import python_calamine as pc
+from tqdm import tqdm
 
 from kit.errors import KitError
 from kit.io import load_table
@@ -28,7 +30,7 @@ from kit.templates import (
 from kit.workspace._collect import load_many, problem, problems_frame
 from kit.workspace._feedback import FEEDBACK_SHEET
 
-__all__ = ["Received", "check_received", "recognise", "validate_received"]
+__all__ = ["Received", "check_received", "read_received", "recognise", "validate_received"]
 
 #: Schéma du kit → nom du modèle (clé de `kit.templates.TEMPLATES`).
 _BY_SCHEMA = {schema: stem for stem, schema in TEMPLATES.items()}
@@ -36,7 +38,7 @@ _BY_SCHEMA = {schema: stem for stem, schema in TEMPLATES.items()}
 _OTHER_SHEETS = (FEEDBACK_SHEET, "Mode d'emploi", "Listes", "Identification")
 
 
-@dataclass
+@dataclass(eq=False)
 class Received:
     """Un fichier reçu : modèle reconnu (ou motif du refus), version, feuille lue, problèmes."""
 
@@ -188,3 +190,45 @@ def validate_received(received: Received) -> Received:
     if received.sheet is None and not table.empty:
         received.sheet = table["feuille"].iloc[0]
     return received
+
+
+def _latest(files: list[Received]) -> list[Received]:
+    """Le fichier le plus récent de chaque modèle reconnu (date de modification, puis nom)."""
+    latest: dict[str, Received] = {}
+    for r in files:
+        if r.template and (r.template not in latest or (r.modified, r.path.name) > (
+                latest[r.template].modified, latest[r.template].path.name)):
+            latest[r.template] = r
+    return list(latest.values())
+
+
+def read_received(paths: dict[str, list[Path]], progress: bool = False
+                  ) -> tuple[dict[str, list[Received]], list[Received]]:
+    """Reconnaît chaque fichier reçu et valide le plus récent de chaque modèle, par service.
+
+    Parameters
+    ----------
+    paths
+        Dossier du service → fichiers reçus.
+    progress
+        Barre de progression tqdm (sortie d'erreur), un pas par fichier.
+
+    Returns
+    -------
+    tuple
+        Fichiers reçus par dossier de service, et ceux qui ont été validés.
+    """
+    received: dict[str, list[Received]] = {}
+    chosen: list[Received] = []
+    with tqdm(total=sum(map(len, paths.values())), desc="Collecte", unit="fichier",
+              disable=not progress, file=sys.stderr) as bar:
+        for slug, files in paths.items():
+            bar.set_postfix_str(slug)
+            received[slug] = [check_received(p) for p in files]
+            latest = _latest(received[slug])
+            for r in received[slug]:
+                if r in latest:
+                    validate_received(r)
+                bar.update(1)
+            chosen += latest
+    return received, chosen
