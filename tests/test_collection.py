@@ -76,9 +76,7 @@ def _touch_later(path: Path, seconds: int) -> None:
     os.utime(path, (stamp, stamp))
 
 
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    root = tmp_path / "commune"
+def _build(root: Path) -> Path:
     (root / "modeles").mkdir(parents=True)
     (root / "collectivite.yaml").write_text(CONFIG, encoding="utf-8")
     write_template("inventaire_donnees", root / "modeles" / "inventaire_donnees.xlsx")
@@ -96,6 +94,26 @@ def workspace(tmp_path: Path) -> Path:
     (data / "culture" / "~$inventaire.xlsx").write_bytes(b"verrou")
     (data / "culture" / ".cache.csv").write_text("x;y\n1;2\n", encoding="utf-8")
     return root
+
+
+def _digests(root: Path) -> dict[Path, str]:
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((root / "donnees").rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """Espace de travail à modifier dans le test."""
+    return _build(tmp_path / "commune")
+
+
+@pytest.fixture(scope="module")
+def collected(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Collection, dict]:
+    """Un tour de collecte sur l'espace de travail type, partagé par les tests qui le lisent
+    seulement ; empreintes sha256 des fichiers reçus prises avant le tour."""
+    root = _build(tmp_path_factory.mktemp("partage") / "commune")
+    before = _digests(root)
+    return root, run_collection(root, progress=False), before
 
 
 def _status(result: Collection) -> dict[tuple[str, str], str]:
@@ -118,8 +136,8 @@ class TestRunCollection:
         assert (ws["B1"].value, ws["F1"].value, ws["J1"].value) == (
             "Titre", "Détenteur", "Volume approximatif (lignes)")
 
-    def test_tracking_table(self, workspace: Path) -> None:
-        result = run_collection(workspace, progress=False)
+    def test_tracking_table(self, collected: tuple[Path, Collection, dict]) -> None:
+        workspace, result, _ = collected
         assert list(result.suivi.columns) == SUIVI_COLUMNS
         assert _status(result) == {
             ("eau", "inventaire_donnees"): "valide",
@@ -140,8 +158,9 @@ class TestRunCollection:
         assert result.feedback == [workspace / "retours" / "voirie" / "inventaire_a_corriger.xlsx"]
         assert set(result.problems["fichier"]) == {"voirie/inventaire.xlsx", "culture/notes.csv"}
 
-    def test_feedback_names_exactly_the_planted_cells(self, workspace: Path) -> None:
-        run_collection(workspace, progress=False)
+    def test_feedback_names_exactly_the_planted_cells(
+            self, collected: tuple[Path, Collection, dict]) -> None:
+        workspace = collected[0]
         path = workspace / "retours" / "voirie" / "inventaire_a_corriger.xlsx"
         wb = openpyxl.load_workbook(path)
         assert wb.sheetnames[0] == "À corriger"
@@ -155,14 +174,10 @@ class TestRunCollection:
         todo = " ".join(str(wb["À corriger"].cell(row=r, column=7).value) for r in range(5, 8))
         assert "Délégataire (DSP)" in todo  # la liste des valeurs permises pour F3
 
-    def test_received_files_are_never_modified(self, workspace: Path) -> None:
-        def digests() -> dict[Path, str]:
-            return {p: hashlib.sha256(p.read_bytes()).hexdigest()
-                    for p in sorted((workspace / "donnees").rglob("*")) if p.is_file()}
-
-        before = digests()
-        run_collection(workspace, progress=False)
-        assert digests() == before
+    def test_received_files_are_never_modified(
+            self, collected: tuple[Path, Collection, dict]) -> None:
+        workspace, _, before = collected
+        assert _digests(workspace) == before
 
     def test_rerun_after_a_corrected_file(self, workspace: Path) -> None:
         first = run_collection(workspace, progress=False)
@@ -190,8 +205,8 @@ class TestRunCollection:
         replaced = result.suivi[result.suivi["statut"] == "remplacé"]
         assert replaced["fichier"].tolist() == ["inventaire.xlsx"]
 
-    def test_tracking_files_written(self, workspace: Path) -> None:
-        result = run_collection(workspace, progress=False)
+    def test_tracking_files_written(self, collected: tuple[Path, Collection, dict]) -> None:
+        workspace, result, _ = collected
         with open(workspace / "suivi_collecte.csv", encoding="utf-8-sig", newline="") as f:
             rows = list(csv.reader(f, delimiter=";"))
         assert rows[0] == SUIVI_COLUMNS
@@ -202,6 +217,43 @@ class TestRunCollection:
         wb = openpyxl.load_workbook(workspace / "suivi_collecte.xlsx")
         assert wb.sheetnames == ["Suivi", "Problèmes"]
         assert wb["Suivi"].max_row - 1 == len(result.suivi)
+
+    def test_progress_bar_only_on_stderr(self, workspace: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+        run_collection(workspace, progress=False)
+        assert capsys.readouterr() == ("", "")
+        run_collection(workspace, progress=True)
+        out, err = capsys.readouterr()
+        assert out == "" and "Collecte" in err and "6/6" in err  # 6 fichiers (hors ~$ et .)
+
+    def test_questionnaire_planted_answers(self, workspace: Path) -> None:
+        # Réponse = 9e champ du schéma questionnaire_maturite (colonne I) ; la première
+        # question est à la ligne 2. Plantées : 7 (hors de 1 à 5) en I2, « beaucoup » en I3.
+        first, second = (q["code"] for q in MATURITY_QUESTIONS[:2])
+        path = workspace / "donnees" / "eau" / "questionnaire.xlsx"
+        write_questionnaire(path, collectivite="Commune d'essai", service="Eau",
+                            campagne=dt.date(2026, 11, 2),
+                            answers={**ANSWERS, first: 7, second: "beaucoup"})
+        assert openpyxl.load_workbook(path).active["I1"].value == "Réponse (1 à 5)"
+        result = run_collection(workspace, progress=False)
+        assert _status(result)[("eau", "questionnaire_maturite")] == "à corriger (2 problèmes)"
+        wb = openpyxl.load_workbook(workspace / "retours" / "eau"
+                                    / "questionnaire_a_corriger.xlsx")
+        assert wb.sheetnames[0] == "À corriger"
+        assert _marked(wb["Questionnaire"]) == ({"I2", "I3"}, {"I2", "I3"})
+        assert _marked(wb["Identification"]) == (set(), set())
+
+    def test_stray_files_and_unlisted_folders(self, workspace: Path) -> None:
+        data = workspace / "donnees"
+        write_template("inventaire_donnees", data / "perdu.xlsx", rows=GOOD)
+        (data / "sport").mkdir()
+        write_template("inventaire_donnees", data / "sport" / "inventaire.xlsx", rows=GOOD)
+        result = run_collection(workspace, progress=False)
+        stray = result.suivi[result.suivi["fichier"] == "perdu.xlsx"].iloc[0]
+        assert stray["statut"] == "non reconnu" and "donnees/<service>/" in stray["remarque"]
+        sport = result.suivi[result.suivi["dossier"] == "sport"]
+        assert sport["statut"].tolist() == ["valide", "manquant"]
+        assert sport["remarque"].str.contains("absent de la configuration").all()
 
     def test_summary_text_and_html(self, workspace: Path) -> None:
         nasty = workspace / "donnees" / "eau" / "<img src=x onerror=alert(1)>.csv"
@@ -216,6 +268,19 @@ class TestRunCollection:
 
 
 class TestFormats:
+    def test_ods_received_is_rebuilt(self, workspace: Path, tmp_path: Path) -> None:
+        bad = workspace / "donnees" / "voirie" / "inventaire.xlsx"
+        ods = _to_ods(bad, workspace / "donnees" / "voirie", tmp_path / "profil")
+        bad.unlink()
+        result = run_collection(workspace, progress=False)
+        row = result.suivi[(result.suivi["dossier"] == "voirie")
+                           & (result.suivi["document"] == "inventaire_donnees")].iloc[0]
+        assert (row["fichier"], row["statut"]) == (ods.name, "à corriger (3 problèmes)")
+        wb = openpyxl.load_workbook(workspace / "retours" / "voirie" / row["retour"])
+        assert wb.sheetnames[:2] == ["À corriger", "Données"]
+        assert _marked(wb["Données"]) == (PLANTED, PLANTED)
+        assert wb["Données"]["F1"].value == "Détenteur"
+
     def test_csv_recognised_by_header_and_rebuilt(self, workspace: Path) -> None:
         # En-têtes = titres du modèle ; ligne 3 : détenteur hors liste (colonne F) et titre
         # qui commence par « = » (formule à neutraliser dans le retour).
@@ -290,17 +355,27 @@ class TestConfiguration:
             run_collection(workspace, progress=False)
 
 
-def test_libreoffice_opens_the_feedback(workspace: Path, tmp_path: Path) -> None:
+def _office() -> str:
     office = shutil.which("soffice") or shutil.which("libreoffice")
     if office is None:
-        pytest.skip("LibreOffice (soffice) absent de cette machine : ouverture du classeur de "
-                    "retour non testée")
-    run_collection(workspace, progress=False)
-    path = workspace / "retours" / "voirie" / "inventaire_a_corriger.xlsx"
-    out = tmp_path / "lo"
-    subprocess.run([office, f"-env:UserInstallation=file://{tmp_path / 'profil'}", "--headless",
+        pytest.skip("LibreOffice (soffice) absent de cette machine : ouverture et conversion "
+                    "des classeurs non testées")
+    return office
+
+
+def _to_ods(path: Path, out: Path, profile: Path) -> Path:
+    subprocess.run([_office(), f"-env:UserInstallation=file://{profile}", "--headless",
                     "--convert-to", "ods", "--outdir", str(out), str(path)], check=True,
                    timeout=180, capture_output=True)
+    return out / f"{path.stem}.ods"
+
+
+def test_libreoffice_opens_the_feedback(collected: tuple[Path, Collection, dict],
+                                        tmp_path: Path) -> None:
+    _office()
+    path = collected[0] / "retours" / "voirie" / "inventaire_a_corriger.xlsx"
+    out = tmp_path / "lo"
+    _to_ods(path, out, tmp_path / "profil")
     with zipfile.ZipFile(out / "inventaire_a_corriger.ods") as z:
         content = z.read("content.xml").decode("utf-8")
     # Commentaires ODF : <office:annotation> ; un par cellule plantée, avec son texte.
