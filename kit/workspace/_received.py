@@ -27,7 +27,9 @@ from kit.templates import (
     read_identification,
     read_template_version,
 )
-from kit.workspace._collect import load_many, problem, problems_frame
+from kit.validation import validate
+from kit.workspace._collect import _version_problem as version_problem
+from kit.workspace._collect import problem, problems_frame
 from kit.workspace._feedback import FEEDBACK_SHEET
 
 __all__ = ["Received", "check_received", "read_received", "recognise", "validate_received"]
@@ -147,17 +149,16 @@ def _identification(path: Path) -> list[dict[str, Any]]:
     return []
 
 
-def _emptiness(path: Path, template: str, table: pd.DataFrame, found: pd.DataFrame,
+def _emptiness(path: Path, template: str, table: pd.DataFrame,
                sheet: str | None) -> list[dict[str, Any]]:
     """Un document renvoyé vide est à compléter (erreur « document-vide »)."""
-    if (found["code"] == "fichier-illisible").any():
-        return []
     if table.empty:
         return [problem(path, (
             f"Aucune ligne n'est remplie dans la feuille « {sheet or 'de données'} » : "
             "complétez le document (une ligne par élément, sous l'en-tête) puis renvoyez-le."),
             code="document-vide", feuille=sheet)]
-    if template == "questionnaire_maturite" and table["reponse"].isna().all():
+    if template == "questionnaire_maturite" and "reponse" in table.columns and \
+            table["reponse"].isna().all():
         return [problem(path, (
             "Aucune réponse n'est donnée dans la colonne « Réponse (1 à 5) » : choisissez un "
             "niveau pour chaque question (laissez vide seulement si vous ne savez pas), puis "
@@ -182,13 +183,19 @@ def validate_received(received: Received) -> Received:
     path, template, sheet = received.path, received.template, received.sheet
     if template is None:
         return received
-    table, found = load_many(path, TEMPLATES[template], sheet=sheet)
-    extra = _emptiness(path, template, table, found, sheet)
+    schema = load_schema(TEMPLATES[template])
+    try:  # comme load_many, sans le tableau typé dont la collecte n'a pas besoin
+        table = load_table(path, sheet=sheet, schema=schema)
+    except KitError as exc:
+        found: list[Any] = [problem(path, str(exc), code="fichier-illisible", feuille=sheet)]
+    else:
+        received.sheet = table.attrs.get("source", {}).get("sheet") or sheet
+        found = [validate(table, schema).problems.assign(fichier=path.name),
+                 *version_problem(path, schema),
+                 *_emptiness(path, template, table, received.sheet)]
     if template == "questionnaire_maturite":
-        extra += _identification(path)
-    received.problems = problems_frame([found, *extra])
-    if received.sheet is None and not table.empty:
-        received.sheet = table["feuille"].iloc[0]
+        found += _identification(path)
+    received.problems = problems_frame(found)
     return received
 
 
