@@ -293,22 +293,41 @@ class TestFormats:
                  ["CULT-PRETS", "Prêts", "", "Culture", "", "Service", "", "", "CSV", "10", "",
                   "", "Interne", "", "non"],
                  ["CULT-FREQ", "=HYPERLINK(\"http://x\")", "", "Culture", "", "Mairie", "", "",
-                  "CSV", "5", "", "", "Interne", "", "non"]]
+                  "CSV", "5", "", "", "Interne", "", "non"],
+                 ["CULT-EXPO", "Expositions", "", "Culture", "", "@SUM(A1)", "", "", "CSV", "2",
+                  "", "", "Interne", "", "oui"]]
         path = workspace / "donnees" / "culture" / "inventaire.csv"
         path.write_text("\n".join(";".join(x) for x in lines) + "\n", encoding="utf-8")
         (workspace / "donnees" / "culture" / "inventaire.xlsx").unlink()
         result = run_collection(workspace, progress=False)
         row = result.suivi[(result.suivi["dossier"] == "culture")
                            & (result.suivi["document"] == "inventaire_donnees")].iloc[0]
-        assert row["statut"] == "à corriger (1 problème)"
+        assert row["statut"] == "à corriger (2 problèmes)"
         assert row["version"].startswith("inconnue")
         wb = openpyxl.load_workbook(workspace / "retours" / "culture" / row["retour"])
         assert wb.sheetnames[0] == "À corriger"
         data = wb[wb.sheetnames[1]]
-        assert _marked(data) == ({"F3"}, {"F3"})
+        assert _marked(data) == ({"F3", "F4"}, {"F3", "F4"})
         assert data["F1"].value == "Détenteur" and data["F3"].value == "Mairie"
         assert data["B3"].value == "'=HYPERLINK(\"http://x\")"
         assert data["B3"].data_type == "s"
+        assert (data["O3"].value, data["O4"].value) == ("non", "oui")
+        fixes = wb["À corriger"]
+        assert [fixes[f"C{r}"].value for r in (5, 6)] == ["F3", "F4"]
+        assert fixes["E6"].value == "'@SUM(A1)"  # valeur reçue, neutralisée
+
+    def test_unreadable_file_is_listed(self, workspace: Path) -> None:
+        (workspace / "donnees" / "eau" / "abime.xlsx").write_bytes(b"PK\x03\x04 tronque")
+        (workspace / "donnees" / "eau" / "=cmd.csv").write_text("a;b\n1;2\n", encoding="utf-8")
+        result = run_collection(workspace, progress=False)
+        status = _status(result)
+        assert status[("eau", "abime.xlsx")] == "non reconnu"
+        assert status[("eau", "inventaire_donnees")] == "valide"
+        row = result.suivi[result.suivi["fichier"] == "abime.xlsx"].iloc[0]
+        assert "illisible" in row["remarque"]
+        with open(workspace / "suivi_collecte.csv", encoding="utf-8-sig", newline="") as f:
+            names = [r["fichier"] for r in csv.DictReader(f, delimiter=";")]
+        assert "'=cmd.csv" in names and "=cmd.csv" not in names
 
     def test_safe_text(self) -> None:
         assert [safe_text(v) for v in ("=1+1", "+33", "-2", "@x", "\tA", "\rB", "ok", 3)] == [

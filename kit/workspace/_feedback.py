@@ -94,6 +94,8 @@ def _problem_text(code: Any, value: str, kind: str, message: str) -> str:
         return f"{shown} n'a pas la forme attendue"
     if code == "unicite":
         return f"{shown} figure aussi dans une autre ligne"
+    if code == "colonne-manquante":
+        return "Colonne absente du fichier"
     text = _WHERE.sub("", message).strip()
     return text[:1].upper() + text[1:] if text else message
 
@@ -126,6 +128,10 @@ def _plain(row: Mapping[str, Any], field: Mapping[str, Any] | None) -> tuple[str
         todo = "Chaque valeur ne doit figurer qu'une fois : corrigez ou supprimez le doublon."
     elif code == "document-vide":
         todo = "Remplissez le document puis renvoyez-le."
+    elif code == "colonne-manquante" and field:
+        title = field.get("title") or field["name"]
+        todo = (f"Ajoutez la colonne « {title} » comme dans le modèle" + (
+            ", puis remplissez-la." if cons.get("required") else " (elle peut rester vide)."))
     else:
         text = _WHERE.sub("", str(row.get("message") or "")).strip()
         todo = text[:1].upper() + text[1:]
@@ -293,6 +299,8 @@ def write_feedback(path: str | Path, problems: pd.DataFrame, dest: str | Path, *
     """
     path, dest = Path(path), Path(dest)
     by_name = {f["name"]: f for f in fields or []}
+    # corrections obligatoires d'abord, puis points à vérifier, chacun dans l'ordre du fichier
+    problems = problems.sort_values("niveau", key=lambda n: n != "erreur", kind="stable")
     problems = problems.reset_index(drop=True)
     sheets = [s for s in problems["feuille"].dropna().unique().tolist()]
     wb = _copy_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else None
