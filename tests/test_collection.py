@@ -243,6 +243,25 @@ class TestRunCollection:
         assert _marked(wb["Questionnaire"]) == ({"I2", "I3"}, {"I2", "I3"})
         assert _marked(wb["Identification"]) == (set(), set())
 
+    def test_old_template_version_is_received_with_a_remark(self, workspace: Path) -> None:
+        path = workspace / "donnees" / "eau" / "inventaire.xlsx"
+        wb = openpyxl.load_workbook(path)
+        for prop in wb.custom_doc_props.props:
+            if prop.name == "kit_version":
+                prop.value = "0.9.0"
+        wb.save(path)
+        result = run_collection(workspace, progress=False)
+        row = result.suivi[(result.suivi["dossier"] == "eau")
+                           & (result.suivi["document"] == "inventaire_donnees")].iloc[0]
+        assert (row["statut"], row["version"], row["erreurs"], row["remarques"]) == (
+            "reçu", "0.9.0", 0, 1)
+        assert "1 point(s) à vérifier" in row["remarque"]
+        assert "À vérifier :\n- Eau et assainissement : inventaire_donnees" in result.to_text()
+        wb = openpyxl.load_workbook(workspace / "retours" / "eau" / row["retour"])
+        assert wb.sheetnames[0] == "À corriger"
+        assert "version 0.9.0" in str(wb["À corriger"]["G5"].value)
+        assert _marked(wb["Données"]) == (set(), set())
+
     def test_stray_files_and_unlisted_folders(self, workspace: Path) -> None:
         data = workspace / "donnees"
         write_template("inventaire_donnees", data / "perdu.xlsx", rows=GOOD)

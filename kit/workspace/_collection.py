@@ -107,18 +107,23 @@ class Collection:
     def to_text(self) -> str:
         """Résumé en français : comptes, puis ce qu'il reste à faire service par service."""
         out = [f"Collecte dans {self.folder}", self._headline()]
-        for title, mask in (("À corriger", self.suivi["statut"].str.startswith(TO_CORRECT)),
-                            ("Manquants", self.suivi["statut"] == MISSING),
-                            ("Non reconnus", self.suivi["statut"] == UNRECOGNISED)):
+        statut = self.suivi["statut"]
+        for title, mask in (("À corriger", statut.str.startswith(TO_CORRECT)),
+                            ("À vérifier", statut == RECEIVED),
+                            ("Manquants", statut == MISSING),
+                            ("Non reconnus", statut == UNRECOGNISED)):
             rows = self.suivi[mask]
-            if rows.empty:
-                continue
-            out += ["", f"{title} :"]
+            if not rows.empty:
+                out += ["", f"{title} :"]
             for r in rows.itertuples(index=False):
-                what = r.document or r.fichier
-                extra = f" → {FEEDBACK_DIR}/{r.dossier}/{r.retour}" if r.retour else ""
-                extra += f" ({r.statut})" if title == "À corriger" else ""
-                out.append(f"- {r.service} : {what}{extra}")
+                what = f"{r.document} ({r.fichier})" if r.document and r.fichier else (
+                    r.document or r.fichier)
+                if title == "À corriger":
+                    what += f", {fmt_number(r.erreurs, 0)} problème(s)"
+                elif title == "À vérifier":
+                    what += f", {fmt_number(r.remarques, 0)} point(s) à vérifier"
+                back = f" → {FEEDBACK_DIR}/{r.dossier}/{r.retour}" if r.retour else ""
+                out.append(f"- {r.service} : {what}{back}")
         return "\n".join(out) + "\n"
 
     def __str__(self) -> str:
