@@ -21,7 +21,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from defusedxml import ElementTree
 
+from kit._parse import column_letter
 from kit.errors import ConfigError, ConfigWarning
 from kit.templates import MATURITY_QUESTIONS, write_questionnaire, write_template
 from kit.workspace import (
@@ -30,6 +32,7 @@ from kit.workspace import (
     run_collection,
     safe_text,
 )
+from kit.workspace import _feedback as feedback_module
 from kit.workspace._feedback import FEEDBACK_AUTHOR, FEEDBACK_FILLS
 
 CONFIG = """\
@@ -348,6 +351,25 @@ class TestFormats:
             names = [r["fichier"] for r in csv.DictReader(f, delimiter=";")]
         assert "'=cmd.csv" in names and "=cmd.csv" not in names
 
+    def test_copy_that_cannot_be_saved_falls_back_to_the_read_table(
+            self, workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        calls = []
+        real = feedback_module._save
+
+        def fragile(wb, dest):  # la première écriture (copie openpyxl) échoue
+            calls.append(dest)
+            if len(calls) == 1:
+                raise ValueError("élément inconnu d'openpyxl")
+            return real(wb, dest)
+
+        monkeypatch.setattr(feedback_module, "_save", fragile)
+        run_collection(workspace, progress=False)
+        assert len(calls) == 2
+        wb = openpyxl.load_workbook(workspace / "retours" / "voirie"
+                                    / "inventaire_a_corriger.xlsx")
+        assert wb.sheetnames == ["À corriger", "Données"]  # recopie : feuille de données seule
+        assert _marked(wb["Données"]) == (PLANTED, PLANTED)
+
     def test_safe_text(self) -> None:
         assert [safe_text(v) for v in ("=1+1", "+33", "-2", "@x", "\tA", "\rB", "ok", 3)] == [
             "'=1+1", "'+33", "'-2", "'@x", "'\tA", "'\rB", "ok", 3]
@@ -385,6 +407,12 @@ class TestConfiguration:
         with pytest.raises(ConfigError, match="eaux"):
             run_collection(workspace, progress=False)
 
+    def test_two_services_one_folder(self, workspace: Path) -> None:
+        config = workspace / "collectivite.yaml"
+        config.write_text(CONFIG.replace("dossier: voirie", "dossier: eau"), encoding="utf-8")
+        with pytest.raises(ConfigError, match=r"services\[2\].*« eau »"):
+            run_collection(workspace, progress=False)
+
     def test_service_folder_must_stay_inside(self, workspace: Path) -> None:
         config = workspace / "collectivite.yaml"
         config.write_text(CONFIG.replace("dossier: eau", "dossier: ../../tmp"),
@@ -416,7 +444,56 @@ def test_libreoffice_opens_the_feedback(collected: tuple[Path, Collection, dict]
     _to_ods(path, out, tmp_path / "profil")
     with zipfile.ZipFile(out / "inventaire_a_corriger.ods") as z:
         content = z.read("content.xml").decode("utf-8")
-    # Commentaires ODF : <office:annotation> ; un par cellule plantée, avec son texte.
-    assert content.count("<office:annotation") >= len(PLANTED)
+    # Commentaires ODF : <office:annotation> ; surlignage : style de cellule au fond FFC7CE.
     assert "Fermier" in content and "beaucoup" in content
-    assert content.index("table:name=\"À corriger\"") < content.index("table:name=\"Données\"")
+    assert content.index('table:name="À corriger"') < content.index('table:name="Données"')
+    cells = _ods_cells(content, "Données")
+    red = {name for name, color in _ods_backgrounds(content).items() if color == f"#{RED.lower()}"}
+    assert {ref for ref, (style, _) in cells.items() if style in red} == PLANTED
+    assert {ref for ref, (_, note) in cells.items() if note and "corriger" in note} == PLANTED
+
+
+_NS = {"table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+       "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+       "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+       "fo": "urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"}
+
+
+def _q(prefix: str, name: str) -> str:
+    return f"{{{_NS[prefix]}}}{name}"
+
+
+def _ods_backgrounds(content: str) -> dict[str, str]:
+    """Nom de style de cellule → couleur de fond (#rrggbb, minuscules)."""
+    root = ElementTree.fromstring(content.encode("utf-8"))
+    out = {}
+    for style in root.iter(_q("style", "style")):
+        props = style.find("style:table-cell-properties", _NS)
+        color = props.get(_q("fo", "background-color")) if props is not None else None
+        if color:
+            out[style.get(_q("style", "name"))] = color.lower()
+    return out
+
+
+def _ods_cells(content: str, sheet: str) -> dict[str, tuple[str | None, str | None]]:
+    """Cellule (« F3 ») → (style, texte du commentaire) d'une feuille ODF, répétitions
+    (number-rows-repeated, number-columns-repeated) dépliées."""
+    root = ElementTree.fromstring(content.encode("utf-8"))
+    table = next(t for t in root.iter(_q("table", "table")) if t.get(_q("table", "name")) == sheet)
+    out, r = {}, 0
+    for row in table.iter(_q("table", "table-row")):
+        rows = int(row.get(_q("table", "number-rows-repeated"), "1"))
+        c = 0
+        for cell in row:
+            if cell.tag not in (_q("table", "table-cell"), _q("table", "covered-table-cell")):
+                continue
+            n = int(cell.get(_q("table", "number-columns-repeated"), "1"))
+            note = cell.find("office:annotation", _NS)
+            text = "".join(note.itertext()) if note is not None else None
+            if rows == 1 and n < 50:
+                for k in range(n):
+                    ref = f"{column_letter(c + k)}{r + 1}"
+                    out[ref] = (cell.get(_q("table", "style-name")), text)
+            c += n
+        r += rows
+    return out

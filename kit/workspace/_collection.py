@@ -160,6 +160,12 @@ def _services(config: dict[str, Any], data: Path, path: Path) -> list[Service]:
                 f"Configuration {path} : « services[{number}].dossier » vaut « {slug} » ; un "
                 f"nom de dossier simple est attendu (lettres, chiffres, _ - .), sans / ni ..",
                 path)
+        twin = next((s for s in out if s.dossier == slug), None)
+        if twin is not None:
+            raise ConfigError(
+                f"Configuration {path} : « services[{number}] » ({item['nom']}) a le même "
+                f"dossier « {slug} » que « {twin.nom} » : donnez à chaque service son propre "
+                "dossier (clé « dossier »).", path)
         out.append(Service(str(item["nom"]), slug))
     known = {s.dossier for s in out}
     for sub in sorted(p for p in data.iterdir() if p.is_dir() and not p.name.startswith(".")):

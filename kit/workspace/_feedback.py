@@ -12,6 +12,7 @@ l'exécute comme une formule.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import zipfile
 from collections.abc import Mapping
@@ -39,6 +40,8 @@ FEEDBACK_SHEET = "À corriger"
 FEEDBACK_AUTHOR = "kit-territoires (à corriger)"
 #: Couleur de fond des cellules en cause, par niveau du problème.
 FEEDBACK_FILLS = {"erreur": "FFC7CE", "avertissement": "FFEB9C"}
+
+logger = logging.getLogger(__name__)
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _COLUMNS = ["N°", "Feuille", "Cellule", "Colonne", "Valeur reçue", "Problème", "À faire"]
@@ -303,29 +306,47 @@ def write_feedback(path: str | Path, problems: pd.DataFrame, dest: str | Path, *
     problems = problems.sort_values("niveau", key=lambda n: n != "erreur", kind="stable")
     problems = problems.reset_index(drop=True)
     sheets = [s for s in problems["feuille"].dropna().unique().tolist()]
+    wanted = [data_sheet] + [s for s in sheets if s != data_sheet]
     wb = _copy_xlsx(path) if path.suffix.lower() in (".xlsx", ".xlsm") else None
-    if wb is None:
-        wanted = [data_sheet] + [s for s in sheets if s != data_sheet]
-        wb = _rebuild(path, wanted)
+    try:
+        try:
+            return _save(_annotate(wb or _rebuild(path, wanted), problems, by_name, data_sheet,
+                                   path.name), dest)
+        except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
+            if wb is None:
+                raise
+            # openpyxl a relu le classeur mais ne sait pas le réécrire : tableau lu à la place
+            logger.warning("Copie de %s impossible (%s) : retour écrit depuis le tableau lu.",
+                           path.name, exc)
+            return _save(_annotate(_rebuild(path, wanted), problems, by_name, data_sheet,
+                                   path.name), dest)
+    except OSError as exc:
+        raise KitError(f"Impossible d'écrire le classeur de retour {dest} ({exc}). S'il est "
+                       "ouvert dans un tableur, fermez-le puis relancez la collecte.",
+                       dest) from exc
+
+
+def _save(wb: Workbook, dest: Path) -> Path:
+    return save_workbook(wb, dest, deterministic=False, creator="kit-territoires")
+
+
+def _annotate(wb: Workbook, problems: pd.DataFrame, by_name: Mapping[str, Mapping[str, Any]],
+              data_sheet: str | None, source: str) -> Workbook:
+    """Surligne et commente les cellules en cause, puis ajoute la feuille « À corriger »."""
     default = data_sheet or next((s for s in wb.sheetnames if s not in _NON_DATA_SHEETS),
                                  wb.sheetnames[0])
     located = problems[problems["cellule"].notna()]
     for (sheet, ref), rows in located.groupby([located["feuille"].fillna(default),
                                                located["cellule"]], sort=False):
-        name = sheet if sheet in wb.sheetnames else wb.sheetnames[0]
-        if re.fullmatch(r"[A-Z]{1,3}[1-9]\d{0,6}", str(ref)):
+        name = sheet if sheet in wb.sheetnames else default
+        if name in wb.sheetnames and re.fullmatch(r"[A-Z]{1,3}[1-9]\d{0,6}", str(ref)):
             _mark(wb[name], str(ref), rows, by_name)
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = False
-    _write_list(wb.create_sheet(FEEDBACK_SHEET, 0), problems, by_name, path.name)
+    _write_list(wb.create_sheet(FEEDBACK_SHEET, 0), problems, by_name, source)
     wb.active = 0
     wb.worksheets[0].sheet_view.tabSelected = True
-    try:
-        return save_workbook(wb, dest, deterministic=False, creator="kit-territoires")
-    except OSError as exc:
-        raise KitError(f"Impossible d'écrire le classeur de retour {dest} ({exc}). S'il est "
-                       "ouvert dans un tableur, fermez-le puis relancez la collecte.",
-                       dest) from exc
+    return wb
 
 
 def write_suivi(folder: Path, suivi: pd.DataFrame, problems: pd.DataFrame,
