@@ -25,7 +25,8 @@ from kit.schemas import load_schema, match_columns
 from kit.validation._report import CODE_LABELS, PROBLEM_COLUMNS, Report
 from kit.validation._types import CHECKED_TYPES, Typed, as_text, read_typed
 
-__all__ = ["CODE_LABELS", "PROBLEM_COLUMNS", "Report", "as_text", "match_columns", "read_typed", "validate"]
+__all__ = ["CODE_LABELS", "PROBLEM_COLUMNS", "Report", "as_text", "match_columns", "read_typed",
+           "validate"]
 
 logger = logging.getLogger(__name__)
 
