@@ -290,9 +290,11 @@ class TestRunCollection:
 
 
 class TestFormats:
-    def test_ods_received_is_rebuilt(self, workspace: Path, tmp_path: Path) -> None:
+    @pytest.mark.parametrize("fmt", ["ods", "xls"])
+    def test_ods_or_xls_received_is_rebuilt(self, workspace: Path, tmp_path: Path,
+                                            fmt: str) -> None:
         bad = workspace / "donnees" / "voirie" / "inventaire.xlsx"
-        ods = _to_ods(bad, workspace / "donnees" / "voirie", tmp_path / "profil")
+        ods = _convert(bad, workspace / "donnees" / "voirie", tmp_path / "profil", fmt)
         bad.unlink()
         result = run_collection(workspace, progress=False)
         row = result.suivi[(result.suivi["dossier"] == "voirie")
@@ -429,11 +431,11 @@ def _office() -> str:
     return office
 
 
-def _to_ods(path: Path, out: Path, profile: Path) -> Path:
+def _convert(path: Path, out: Path, profile: Path, fmt: str = "ods") -> Path:
     subprocess.run([_office(), f"-env:UserInstallation=file://{profile}", "--headless",
-                    "--convert-to", "ods", "--outdir", str(out), str(path)], check=True,
+                    "--convert-to", fmt, "--outdir", str(out), str(path)], check=True,
                    timeout=180, capture_output=True)
-    return out / f"{path.stem}.ods"
+    return out / f"{path.stem}.{fmt}"
 
 
 def test_libreoffice_opens_the_feedback(collected: tuple[Path, Collection, dict],
@@ -441,7 +443,7 @@ def test_libreoffice_opens_the_feedback(collected: tuple[Path, Collection, dict]
     _office()
     path = collected[0] / "retours" / "voirie" / "inventaire_a_corriger.xlsx"
     out = tmp_path / "lo"
-    _to_ods(path, out, tmp_path / "profil")
+    _convert(path, out, tmp_path / "profil")
     with zipfile.ZipFile(out / "inventaire_a_corriger.ods") as z:
         content = z.read("content.xml").decode("utf-8")
     # Commentaires ODF : <office:annotation> ; surlignage : style de cellule au fond FFC7CE.
