@@ -340,6 +340,18 @@ class TestFormats:
         assert [fixes[f"C{r}"].value for r in (5, 6)] == ["F3", "F4"]
         assert fixes["E6"].value == "'@SUM(A1)"  # valeur reçue, neutralisée
 
+    def test_text_like_a_formula_stays_text_in_the_copy(self, workspace: Path) -> None:
+        path = workspace / "donnees" / "eau" / "inventaire.xlsx"
+        rows = [{**GOOD[0], "titre": '=HYPERLINK("http://x","y")', "detenteur": "Fermier"}]
+        write_template("inventaire_donnees", path, rows=rows)  # titre écrit comme texte (B2)
+        run_collection(workspace, progress=False)
+        back = workspace / "retours" / "eau" / "inventaire_a_corriger.xlsx"
+        cell = openpyxl.load_workbook(back)["Données"]["B2"]
+        assert (cell.value, cell.data_type) == ('=HYPERLINK("http://x","y")', "s")
+        with zipfile.ZipFile(back) as z:  # aucune formule dans les feuilles du retour
+            sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+            assert not any(b"<f>" in z.read(n) or b"<f " in z.read(n) for n in sheets)
+
     def test_unreadable_file_is_listed(self, workspace: Path) -> None:
         (workspace / "donnees" / "eau" / "abime.xlsx").write_bytes(b"PK\x03\x04 tronque")
         (workspace / "donnees" / "eau" / "=cmd.csv").write_text("a;b\n1;2\n", encoding="utf-8")
