@@ -30,7 +30,7 @@ from kit.project import create_workspace, run_report, update_workspace
 from kit.quality import profile
 from kit.schemas import load_schema
 from kit.validation import validate
-from kit.workspace import SAMPLES_DIR
+from kit.workspace import SAMPLES_DIR, run_collection
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
@@ -80,6 +80,19 @@ def build_parser() -> argparse.ArgumentParser:
     init.add_argument("--forcer", action="store_true",
                       help="recrée un espace existant (les fichiers reçus sont gardés)")
     init.set_defaults(func=_cmd_init)
+    collecter = sub.add_parser(
+        "collecter", add_help=False,
+        help="lit les fichiers reçus des services et écrit leurs retours à corriger",
+        description="Lit chaque fichier reçu dans DOSSIER/donnees/<service>/, reconnaît son "
+                    "modèle, le vérifie, écrit pour chaque fichier à reprendre un classeur "
+                    "« à corriger » (cellules surlignées et commentées, feuille « À corriger » "
+                    "en tête) dans DOSSIER/retours/<service>/, et le tableau de suivi "
+                    "DOSSIER/suivi_collecte.xlsx. Les fichiers reçus ne sont jamais modifiés. "
+                    "Code de sortie : 0 tout est valide, 1 des fichiers à corriger ou manquants, "
+                    "2 espace de travail illisible.")
+    collecter.add_argument("-h", "--help", action="help", help="affiche cette aide et quitte")
+    collecter.add_argument("dossier", metavar="DOSSIER", help="espace de travail (kit init)")
+    collecter.set_defaults(func=_cmd_collecter)
     rapport = sub.add_parser(
         "rapport", add_help=False,
         help="exécute les notebooks d'une ou plusieurs collectivités et écrit les rapports",
@@ -123,6 +136,18 @@ def _cmd_init(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     print(workspace.to_text())
     return EXIT_OK
+
+
+def _cmd_collecter(args: argparse.Namespace) -> int:
+    try:
+        collection = run_collection(args.dossier)
+    except KitError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    print(collection.to_text())
+    complete = collection.suivi["statut"].isin(["valide", "reçu", "remplacé"]) | (
+        collection.suivi["attendu"] == "non")
+    return EXIT_OK if bool(complete.all()) else EXIT_INVALID
 
 
 def _reports(configs: list[str], output: str | None, steps: str | None, workers: int) -> int:

@@ -196,3 +196,23 @@ def test_ligne_de_commande_init(tmp_path: Path) -> None:
     again = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     assert again.returncode == 2 and "existe déjà" in again.stderr
     assert "Traceback" not in again.stderr
+
+
+def test_init_puis_collecte_en_ligne_de_commande(tmp_path: Path) -> None:
+    """init, un service renvoie un inventaire avec une erreur posée (mode d'accès hors liste,
+    cellule notée à la main), collecter → retour à corriger, suivi, code de sortie 1."""
+    folder = tmp_path / "ws"
+    create_workspace(folder, code_insee="34172", services=["Eau", "Culture"], campaign=CAMPAIGN)
+    write_template("inventaire_donnees", folder / "donnees" / "eau" / "inventaire.xlsx", rows=[{
+        "identifiant": "EAU-1", "titre": "Réseau", "service_producteur": "Eau",
+        "detenteur": "Service", "mode_acces": "Par pigeon voyageur",
+        "donnees_personnelles": False}])
+    res = subprocess.run([sys.executable, "-m", "kit", "collecter", str(folder)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert res.returncode == 1, res.stderr
+    assert "Traceback" not in res.stderr
+    feedback = list((folder / "retours" / "eau").glob("*_a_corriger.xlsx"))
+    assert len(feedback) == 1
+    wb = load_workbook(feedback[0])
+    assert wb.sheetnames[0] == "À corriger"
+    assert (folder / "suivi_collecte.xlsx").is_file()

@@ -22,10 +22,11 @@ from kit._format import fmt_value
 from kit.errors import DataError, SchemaError
 from kit.schemas import header_key as _key
 from kit.schemas import load_schema, match_columns
-from kit.validation._report import PROBLEM_COLUMNS, Report
+from kit.validation._report import CODE_LABELS, PROBLEM_COLUMNS, Report
 from kit.validation._types import CHECKED_TYPES, Typed, as_text, cell_text, read_typed
 
-__all__ = ["PROBLEM_COLUMNS", "Report", "as_text", "cell_text", "match_columns", "read_typed",
+__all__ = ["CODE_LABELS", "PROBLEM_COLUMNS", "Report", "as_text", "cell_text", "match_columns",
+           "read_typed",
            "validate"]
 
 logger = logging.getLogger(__name__)

@@ -35,8 +35,15 @@ from kit.workspace._collect import (
     require_rows,
     row_problem,
 )
+from kit.workspace._collection import (
+    EXPECTED_DOCUMENTS,
+    SUIVI_COLUMNS,
+    Collection,
+    run_collection,
+)
 from kit.workspace._config_check import check_config, path_problem
 from kit.workspace._config_yaml import read_config_yaml
+from kit.workspace._feedback import safe_text, write_feedback
 from kit.workspace._inventory import (
     ACCESSIBLE_MODES,
     DSP_HOLDER,
@@ -51,10 +58,12 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "RUN_CACHE_ENV", "cached",
-    "ACCESSIBLE_MODES", "DSP_HOLDER", "EXTERNAL_HOLDERS", "PROJECT_ROOT", "SAMPLES_DIR",
-    "SUMMARY_COLUMNS", "cell_of", "expand_sources", "load_all", "load_config",
-    "load_inventories", "load_many", "load_register", "problem", "problems_frame",
-    "require_rows", "row_problem", "section_paths", "split_ids", "unknown_ids",
+    "ACCESSIBLE_MODES", "DSP_HOLDER", "EXPECTED_DOCUMENTS", "EXTERNAL_HOLDERS", "PROJECT_ROOT",
+    "SAMPLES_DIR", "SUIVI_COLUMNS", "SUMMARY_COLUMNS", "Collection", "cell_of",
+    "expand_sources", "load_all", "load_config", "load_inventories", "load_many",
+    "load_register", "problem", "problems_frame", "require_rows", "row_problem",
+    "run_collection", "safe_text", "section_paths", "split_ids", "unknown_ids",
+    "write_feedback",
 ]
 
 

@@ -60,6 +60,7 @@ SECTION_KEYS = {
     "benchmark": ("indicateurs", "definitions", "strates", "par_habitant"),
     "comite": ("historique",),
     "feuille_de_route": ("fichier", "date", "prochain_comite", "delai_depot_jours"),
+    "collecte": ("attendus",),
 }
 _PATH_KEYS = {
     "diagnostic": ("inventaires", "registre", "pairs", "competences"),
@@ -68,6 +69,7 @@ _PATH_KEYS = {
     "benchmark": ("indicateurs", "definitions"),
     "comite": ("historique",),
     "feuille_de_route": ("fichier",),
+    "collecte": (),
 }
 _ENTRY_KEYS = ("fichier", "service", "schema", "feuille", "jeu", "path", "chemin", "sheet")
 _SERVICE_KEYS = ("nom", "detenteur", "donnees", "dossier")
