@@ -32,13 +32,24 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kit._benchmark_data import ANOMALY_COLUMNS, _direction, _rename
 from kit._benchmark_opendata_formats import (
-    META_COLUMNS, Parsed, commune_code, dgcl_code_column, dgfip_strata_check, find_column,
-    ofgl_columns, read_dgcl, read_dgfip, read_ofgl, read_text_csv, register, sniff, to_number,
+    META_COLUMNS,
+    Parsed,
+    commune_code,
+    dgcl_code_column,
+    dgfip_strata_check,
+    long_arrays,
+    read_dgcl,
+    read_dgfip,
+    read_text_csv,
+    sniff,
+    to_number,
 )
+from kit._benchmark_opendata_ofgl import ofgl_columns, read_ofgl
 from kit._benchmark_strata import assign_strata
 from kit._parse import normalize_label
 from kit.errors import ConfigError, DataError, KitError
@@ -154,19 +165,11 @@ def read_open_data(path: str | Path, source: str | None = None, **options: Any) 
         raise KitError(f"Source inconnue : {source!r}. Choisissez parmi "
                        f"{', '.join(repr(s) for s in SOURCES)} (ou rien : source reconnue "
                        "d'après les colonnes).")
-    import duckdb
-
-    con = duckdb.connect()
-    try:
-        con.execute("SET memory_limit = '600MB'")
-        con.execute("SET preserve_insertion_order = false")
-        parsed, found = _parse(con, path, source, options)
-        return _finish(con, parsed, path=path, source=found, options=options)
-    finally:
-        con.close()
+    parsed, found = _parse(path, source, options)
+    return _finish(parsed, path=path, source=found, options=options)
 
 
-def _parse(con, path: Path, source: str | None, options: dict) -> tuple[Parsed, str]:
+def _parse(path: Path, source: str | None, options: dict) -> tuple[Parsed, str]:
     is_csv = path.suffix.lower() in (".csv", ".txt", ".tsv", "")
     sniffed = sniff(path) if is_csv else None
     detected = detect_source(sniffed.columns) if sniffed else None
@@ -186,14 +189,21 @@ def _parse(con, path: Path, source: str | None, options: dict) -> tuple[Parsed, 
                         "Vérifiez la source demandée (`source=`).", path)
     level = options.get("niveau")
     if found == "ofgl":
-        parsed = read_ofgl(con, sniffed, ofgl_columns(sniffed.columns), level=level,
-                           budgets=options.get("budgets"))
+        import duckdb
+
+        con = duckdb.connect()
+        try:
+            con.execute("SET memory_limit = '512MB'")
+            parsed = read_ofgl(con, sniffed, ofgl_columns(sniffed.columns), level=level,
+                               budgets=options.get("budgets"))
+        finally:
+            con.close()
     elif found == "dgfip":
-        parsed = read_dgfip(con, sniffed)
+        parsed = read_dgfip(sniffed)
     elif found == "dgcl":
-        parsed = read_dgcl(con, sniffed, annee=_year_option(options))
+        parsed = read_dgcl(sniffed, annee=_year_option(options))
     else:
-        parsed = _read_other(con, path, sniffed, options)
+        parsed = _read_other(path, sniffed, options)
     if level and found != "ofgl":
         parsed.level = level
     if sniffed:
@@ -233,7 +243,7 @@ def _resolve(columns: list[str], name: object, key: str, path: Path) -> str:
                     path)
 
 
-def _read_other(con, path: Path, sniffed, options: dict) -> Parsed:
+def _read_other(path: Path, sniffed, options: dict) -> Parsed:
     """Table longue ou large quelconque, d'après la correspondance des colonnes."""
     if sniffed is not None:
         raw = read_text_csv(sniffed)
@@ -282,7 +292,7 @@ def _read_other(con, path: Path, sniffed, options: dict) -> Parsed:
         frames = []
         for name, ident in chosen.items():
             real = _resolve(columns, name, "indicateurs", path)
-            values, bad = to_number(raw[real])
+            values, _ = to_number(raw[real])
             frames.append(pd.DataFrame({"code_saisi": codes, "annee": years,
                                         "indicateur": str(ident), "valeur": values}))
             rows.append((str(ident), real, "", "", False))
@@ -313,8 +323,9 @@ def _read_other(con, path: Path, sniffed, options: dict) -> Parsed:
         parsed.lecture.append("Table longue : colonnes " + ", ".join(
             f"{k} = « {v} »" for k, v in col.items()) + ".")
     long["annee"] = long["annee"].astype("Int64")
-    register(con, "raw_long", long)
-    parsed.meta = pd.DataFrame(rows, columns=META_COLUMNS).drop_duplicates("indicateur")
+    parsed.meta = pd.DataFrame(rows, columns=META_COLUMNS).drop_duplicates(
+        "indicateur").reset_index(drop=True)
+    parsed.long = long_arrays(long, parsed.meta)
     return parsed
 
 
@@ -355,89 +366,136 @@ def _checked(value: object, ident: object) -> str:
     return direction
 
 
-def _finish(con, parsed: Parsed, *, path: Path, source: str, options: dict) -> pd.DataFrame:
+def _finish(parsed: Parsed, *, path: Path, source: str, options: dict) -> pd.DataFrame:
     """Contrôle commun : codes, valeurs manquantes, anciens codes, doublons, libellés."""
     level = parsed.level
-    known = list(options.get("connus") or [])
-    distinct = [r[0] for r in con.execute(
-        "SELECT DISTINCT code_saisi FROM raw_long WHERE code_saisi IS NOT NULL").fetchall()]
-    report = _check_codes(distinct, level, known)
-    codemap = report[["code_saisi", "code_actuel", "statut"]].astype(
-        {"code_saisi": object, "code_actuel": object, "statut": object})
-    register(con, "codemap", codemap)
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE j AS SELECT m.code_actuel AS code, r.indicateur, "
-        "CAST(r.annee AS BIGINT) AS annee, CAST(r.valeur AS DOUBLE) AS valeur, "
-        "coalesce(m.statut = 'ancien code', false) AS old, m.code_actuel IS NULL AS nocode "
-        "FROM raw_long r LEFT JOIN codemap m ON r.code_saisi = m.code_saisi")
-    total, nocode, novalue = con.execute(
-        "SELECT count(*), count(*) FILTER (WHERE nocode), count(*) FILTER (WHERE NOT nocode "
-        "AND (valeur IS NULL OR isnan(valeur) OR annee IS NULL)) FROM j").fetchall()[0]
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE fin AS SELECT code, indicateur, annee, "
-        "count(*) FILTER (WHERE NOT old) AS n_cur, count(*) FILTER (WHERE old) AS n_old, "
-        "min(valeur) FILTER (WHERE NOT old) AS cmin, max(valeur) FILTER (WHERE NOT old) AS "
-        "cmax, min(valeur) FILTER (WHERE old) AS omin FROM j WHERE NOT nocode AND valeur IS "
-        "NOT NULL AND NOT isnan(valeur) AND annee IS NOT NULL GROUP BY ALL")
-    same, differ, old_dropped = con.execute(
-        "SELECT count(*) FILTER (WHERE n_cur > 1 AND cmin = cmax), count(*) FILTER (WHERE "
-        "n_cur > 1 AND cmin <> cmax), count(*) FILTER (WHERE n_old > 0 AND (n_cur > 0 OR "
-        "n_old > 1)) FROM fin").fetchall()[0]
+    long = parsed.long
+    raw_codes = [None if c is None or pd.isna(c) else str(c)
+                 for c in long["codes"]]
+    report = _check_codes([c for c in dict.fromkeys(raw_codes) if c is not None], level,
+                          list(options.get("connus") or []))
+    by_raw = report.set_index("code_saisi")
+    current = sorted(set(by_raw["code_actuel"].dropna()))
+    position = {c: i for i, c in enumerate(current)}
+    actual = dict(zip(report["code_saisi"].tolist(), report["code_actuel"].tolist()))
+    status = dict(zip(report["code_saisi"].tolist(), report["statut"].tolist()))
+    raw_to_cur = np.array([position.get(actual.get(c), -1) if c else -1
+                           for c in raw_codes] + [-1], np.int64)
+    raw_old = np.array([status.get(c) == "ancien code" if c else False
+                        for c in raw_codes] + [False])
+    code = raw_to_cur[long["code_idx"]]  # −1 (code vide) → dernier élément : −1
+    old = raw_old[long["code_idx"]]
+    ind, year, value = long["ind_idx"], long["annee"], long["valeur"]
+    has_code = code >= 0
+    valid = has_code & (ind >= 0) & (year >= 0) & ~np.isnan(value)
+    nocode, novalue = int((~has_code).sum()), int((has_code & ~valid).sum())
     meta = _apply_definitions(parsed.meta, options, path)
+    rank = np.argsort(np.argsort(meta["indicateur"].to_numpy(str), kind="stable"))
+    if not valid.all():
+        code, ind, year, value, old = (a[valid] for a in (code, ind, year, value, old))
+    y0 = int(year.min()) if len(year) else 0
+    ny = int(year.max()) - y0 + 1 if len(year) else 1
+    key = (rank[ind].astype(np.int64) * max(len(current), 1) + code) * ny + (year - y0)
+    order = np.argsort(key)  # ordre de sortie : indicateur, code, année
+    key, code, ind, year, value, old = (a[order] for a in (key, code, ind, year, value, old))
+    first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.array([], bool)
+    counts = {"same": 0, "differ": 0, "old_dropped": 0}
+    conflicts = pd.DataFrame(columns=["code", "indicateur", "annee"])
+    if not first.all() or old.any():
+        keep, value, counts, conflicts = _resolve_groups(first, old, value)
+        conflicts = pd.DataFrame({"code": np.asarray(current, object)[code[conflicts]],
+                                  "indicateur": meta["indicateur"].to_numpy()[ind[conflicts]],
+                                  "annee": year[conflicts]})
+        code, ind, year, value = code[keep], ind[keep], year[keep], value[keep]
     label = SOURCES[source] + " — " + path.name
-    register(con, "meta", meta[["indicateur", "libelle", "unite", "sens"]])
-    quoted = "'" + label.replace("'", "''") + "'"
-    table = con.sql(
-        "SELECT f.code, f.indicateur, f.annee, CASE WHEN n_cur > 0 THEN (CASE WHEN cmin = cmax "
-        "THEN cmin END) WHEN n_old = 1 THEN omin END AS valeur, m.libelle, m.unite, m.sens, "
-        f"{quoted} AS source FROM fin f JOIN meta m USING (indicateur) WHERE (n_cur > 0 AND "
-        "cmin = cmax) OR (n_cur = 0 AND n_old = 1) ORDER BY indicateur, code, annee"
-    ).to_arrow_table()
-    out = table.to_pandas()
-    out["annee"] = out["annee"].astype("int64")
-    out["valeur"] = out["valeur"].astype("float64")
-    anomalies = _anomalies(con, report)
-    lecture = list(parsed.lecture)
-    lecture += _code_lines(report)
+    out = _frame(code, ind, year, value, current, meta, label)
+    lecture = list(parsed.lecture) + _code_lines(report)
     if nocode or novalue:
         lecture.append(f"Valeurs écartées : {_fr(nocode)} sans code utilisable, "
                        f"{_fr(novalue)} vide(s) ou sans année.")
-    if same:
-        lecture.append(f"{_fr(same)} valeur(s) en double à l'identique : gardée(s) une fois.")
-    if differ:
-        lecture.append(f"{_fr(differ)} valeur(s) en double avec des montants différents : "
-                       "écartées (voir `anomalies`).")
-    if old_dropped:
-        lecture.append(f"{_fr(old_dropped)} valeur(s) d'anciennes communes écartées : la "
-                       "commune actuelle a aussi une valeur, ou plusieurs anciennes communes "
-                       "en ont une.")
+    if counts["same"]:
+        lecture.append(f"{_fr(counts['same'])} valeur(s) en double à l'identique : "
+                       "gardée(s) une fois.")
+    if counts["differ"]:
+        lecture.append(f"{_fr(counts['differ'])} valeur(s) en double avec des montants "
+                       "différents : écartées (voir `anomalies`).")
+    if counts["old_dropped"]:
+        lecture.append(f"{_fr(counts['old_dropped'])} valeur(s) d'anciennes communes "
+                       "écartées : la commune actuelle a aussi une valeur, ou plusieurs "
+                       "anciennes communes en ont une.")
     territories = _territories(parsed, report, level, lecture)
-    years = sorted(out["annee"].unique().tolist()) if len(out) else []
-    lecture.append(f"Lignes gardées : {_fr(len(out))} (table longue : {out['code'].nunique()} "
-                   f"territoire(s), {out['indicateur'].nunique()} indicateur(s), année(s) "
+    years = np.flatnonzero(np.bincount(year - y0, minlength=ny)) + y0 if len(year) else []
+    n_codes = int(np.count_nonzero(np.bincount(code, minlength=1)))
+    n_ind = int(np.count_nonzero(np.bincount(ind, minlength=1)))
+    lecture.append(f"Lignes gardées : {_fr(len(out))} (table longue : {_fr(n_codes)} "
+                   f"territoire(s), {n_ind} indicateur(s), année(s) "
                    f"{', '.join(map(str, years)) or '—'}).")
     unknown = meta.loc[~meta["connu"].astype(bool), "indicateur"].tolist()
     if unknown:
+        shown = list(dict.fromkeys(u.removesuffix("_hab") for u in unknown))
         lecture.append(f"Sens inconnu pour {len(unknown)} indicateur(s) : "
-                       f"{', '.join(unknown[:12])}{' …' if len(unknown) > 12 else ''}. "
-                       "Le kit ne le devine pas : donnez-le (« hausse » si plus haut = mieux, "
-                       "« baisse » si plus bas = mieux), par exemple `sens={\""
+                       f"{', '.join(shown[:12])}{' …' if len(shown) > 12 else ''}"
+                       + (" (et leur version _hab)" if len(shown) < len(unknown) else "")
+                       + ". Le kit ne le devine pas : donnez-le (« hausse » si plus haut = "
+                       "mieux, « baisse » si plus bas = mieux), par exemple `sens={\""
                        f"{unknown[0]}\": \"baisse\"}}` ou `sens:` dans la configuration.")
     if out.empty:
         raise DataError(f"« {path.name} » : aucune valeur exploitable après contrôle. "
                         + " ".join(lecture[-4:]), path)
-    out.attrs = {"lecture": lecture, "anomalies": anomalies, "codes": report,
-                 "territoires": territories, "source_texte": label, "niveau": level,
-                 "fichier": str(path), "format": source, **parsed.extra}
+    out.attrs = {"lecture": lecture, "anomalies": _anomalies(report, conflicts),
+                 "codes": report, "territoires": territories, "source_texte": label,
+                 "niveau": level, "fichier": str(path), "format": source, **parsed.extra}
     if "moyennes_strate" in out.attrs:
         means = out.attrs["moyennes_strate"]
-        means.insert(0, "code", means["code_saisi"].map(
-            report.set_index("code_saisi")["code_actuel"]))
+        means.insert(0, "code", means["code_saisi"].map(by_raw["code_actuel"]))
         out.attrs["moyennes_strate"] = means.drop(columns="code_saisi").dropna(
             subset=["code"]).reset_index(drop=True)
     for line in lecture:
         logger.info("%s : %s", path.name, line)
     return out
+
+
+def _resolve_groups(first: np.ndarray, old: np.ndarray, value: np.ndarray):
+    """Groupes (code, indicateur, année) de plusieurs valeurs, comme `check_indicators` :
+    doublons identiques gardés une fois, différents écartés ; valeur d'une ancienne commune
+    rattachée seulement si elle est seule."""
+    group = np.cumsum(first) - 1
+    frame = pd.DataFrame({"g": group, "cur": ~old, "old": old,
+                          "vc": np.where(old, np.nan, value), "vo": np.where(old, value, np.nan)})
+    agg = frame.groupby("g").agg(n_cur=("cur", "sum"), n_old=("old", "sum"),
+                                 cmin=("vc", "min"), cmax=("vc", "max"), omin=("vo", "min"))
+    n_cur, n_old = agg["n_cur"].to_numpy(), agg["n_old"].to_numpy()
+    same_cur = agg["cmin"].to_numpy() == agg["cmax"].to_numpy()
+    kept_value = np.where(n_cur > 0, agg["cmin"].to_numpy(), agg["omin"].to_numpy())
+    ok = ((n_cur > 0) & same_cur) | ((n_cur == 0) & (n_old == 1))
+    counts = {"same": int(((n_cur > 1) & same_cur).sum()),
+              "differ": int(((n_cur > 1) & ~same_cur).sum()),
+              "old_dropped": int(((n_old > 0) & ((n_cur > 0) | (n_old > 1))).sum())}
+    keep = first & ok[group]
+    differ = first & ((n_cur > 1) & ~same_cur)[group]
+    return keep, kept_value[group], counts, np.flatnonzero(differ)
+
+
+def _frame(code, ind, year, value, current, meta, label) -> pd.DataFrame:
+    """Table de sortie : textes construits par Arrow à partir des dictionnaires."""
+    import pyarrow as pa
+
+    def text(indices: np.ndarray, values: list) -> pa.Array:
+        return pa.DictionaryArray.from_arrays(
+            pa.array(indices.astype(np.int32)), pa.array(values, pa.string())
+        ).cast(pa.string())
+
+    table = pa.table({
+        "code": text(code, list(current)),
+        "indicateur": text(ind, meta["indicateur"].astype(str).tolist()),
+        "annee": pa.array(year.astype(np.int64)),
+        "valeur": pa.array(value.astype(np.float64)),
+        "libelle": text(ind, meta["libelle"].astype(str).tolist()),
+        "unite": text(ind, meta["unite"].fillna("").astype(str).tolist()),
+        "sens": text(ind, meta["sens"].fillna("").astype(str).tolist()),
+        "source": text(np.zeros(len(code), np.int32), [label]),
+    })
+    return table.to_pandas()
 
 
 def _check_codes(codes: list[str], level: str, known: list[str]) -> pd.DataFrame:
@@ -470,19 +528,15 @@ def _code_lines(report: pd.DataFrame) -> list[str]:
     return lines
 
 
-def _anomalies(con, report: pd.DataFrame) -> pd.DataFrame:
+def _anomalies(report: pd.DataFrame, conflicts: pd.DataFrame) -> pd.DataFrame:
+    action = {"corrigé": "code remplacé", "inconnu": "lignes écartées",
+              "ancien code": "valeur rattachée à la commune actuelle si elle est seule"}
     rows = [{"ligne": pd.NA, "code_saisi": r.code_saisi, "indicateur": pd.NA, "annee": pd.NA,
-             "probleme": f"code {r.statut} : {r.detail}",
-             "action": {"corrigé": "code remplacé", "ancien code": "valeur rattachée à la "
-                        "commune actuelle si elle est seule", "inconnu": "lignes écartées"
-                        }[r.statut]}
-            for r in report[report["statut"].isin(["corrigé", "ancien code", "inconnu"])]
-            .itertuples(index=False)]
-    for code, ind, annee in con.execute(
-            "SELECT code, indicateur, annee FROM fin WHERE n_cur > 1 AND cmin <> cmax "
-            "ORDER BY 1, 2, 3 LIMIT 10000").fetchall():
-        rows.append({"ligne": pd.NA, "code_saisi": code, "indicateur": ind, "annee": annee,
-                     "probleme": "doublon aux valeurs différentes",
+             "probleme": f"code {r.statut} : {r.detail}", "action": action[r.statut]}
+            for r in report[report["statut"].isin(list(action))].itertuples(index=False)]
+    for r in conflicts.itertuples(index=False):
+        rows.append({"ligne": pd.NA, "code_saisi": r.code, "indicateur": r.indicateur,
+                     "annee": int(r.annee), "probleme": "doublon aux valeurs différentes",
                      "action": "toutes les lignes écartées"})
     return pd.DataFrame(rows, columns=ANOMALY_COLUMNS)
 

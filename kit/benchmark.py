@@ -46,8 +46,10 @@ from kit._benchmark_common import (
 from kit._benchmark_data import (
     anomalies, check_indicators, indicator_catalog, load_indicators, per_inhabitant,
 )
+from kit._benchmark_definitions import definitions_table
 from kit._benchmark_duckdb import summarize_groups
 from kit._benchmark_engine import POSITION_COLUMNS, position_all
+from kit._benchmark_opendata import commune_code, detect_source, read_open_data
 from kit._benchmark_position import (
     compare_evolution, comparison_table, peer_trend, peer_values, position, reliable_positions,
 )
@@ -65,8 +67,11 @@ __all__ = [
     "anomalies",
     "assign_strata",
     "check_indicators",
+    "commune_code",
     "compare_evolution",
     "comparison_table",
+    "definitions_table",
+    "detect_source",
     "indicator_catalog",
     "indicator_matrix",
     "load_from_config",
@@ -79,6 +84,7 @@ __all__ = [
     "position",
     "position_all",
     "profile_from_config",
+    "read_open_data",
     "reliable_positions",
     "select_peers",
     "strata_table",
@@ -99,6 +105,11 @@ def load_from_config(config: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFra
     ``benchmark`` de la configuration (clés ``indicateurs`` et, facultative,
     ``definitions``) : les mêmes fichiers servent au notebook 04 et au comité de pilotage.
 
+    Avec ``sources`` (liste de fichiers publiés : ``fichier``, ``source`` ofgl / dgfip / dgcl
+    / autre, ``colonnes``, ``indicateurs``, ``budgets``…), chaque fichier est lu par
+    `read_open_data` et les tables sont réunies (colonne ``source``) ; ``indicateurs`` devient
+    facultatif. Voir data/samples/README.md.
+
     Raises
     ------
     ConfigError
@@ -106,6 +117,12 @@ def load_from_config(config: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFra
     """
     from kit.workspace import section_paths
 
+    section = config.get("benchmark")
+    if isinstance(section, dict) and section.get("sources"):
+        from kit._benchmark_opendata import load_sources
+
+        profile = profile_from_config(config)
+        return profile, load_sources(config, known=[profile["code"]])
     _, paths = section_paths(config, "benchmark", {
         "indicateurs": "table longue des indicateurs des territoires"}, ("definitions",))
     profile = profile_from_config(config)
