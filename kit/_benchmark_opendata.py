@@ -166,7 +166,26 @@ def read_open_data(path: str | Path, source: str | None = None, **options: Any) 
                        f"{', '.join(repr(s) for s in SOURCES)} (ou rien : source reconnue "
                        "d'après les colonnes).")
     parsed, found = _parse(path, source, options)
-    return _finish(parsed, path=path, source=found, options=options)
+    _give_back_memory()
+    out = _finish(parsed, path=path, source=found, options=options)
+    _give_back_memory()
+    return out
+
+
+def _give_back_memory() -> None:
+    """Rend au système la mémoire libérée (Arrow et malloc) : sans cela, la pointe d'un gros
+    export additionne les tampons de lecture et la table produite."""
+    import ctypes
+    import sys
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # autre libc (musl) : rien à faire
+            pass
 
 
 def _parse(path: Path, source: str | None, options: dict) -> tuple[Parsed, str]:
@@ -383,9 +402,11 @@ def _finish(parsed: Parsed, *, path: Path, source: str, options: dict) -> pd.Dat
                            for c in raw_codes] + [-1], np.int64)
     raw_old = np.array([status.get(c) == "ancien code" if c else False
                         for c in raw_codes] + [False])
-    code = raw_to_cur[long["code_idx"]]  # −1 (code vide) → dernier élément : −1
+    code = raw_to_cur.astype(np.int32)[long["code_idx"]]  # −1 (code vide) → dernier : −1
     old = raw_old[long["code_idx"]]
     ind, year, value = long["ind_idx"], long["annee"], long["valeur"]
+    parsed.long = {}  # libère la table provisoire au fil du calcul
+    del long
     has_code = code >= 0
     valid = has_code & (ind >= 0) & (year >= 0) & ~np.isnan(value)
     nocode, novalue = int((~has_code).sum()), int((has_code & ~valid).sum())
@@ -396,8 +417,11 @@ def _finish(parsed: Parsed, *, path: Path, source: str, options: dict) -> pd.Dat
     y0 = int(year.min()) if len(year) else 0
     ny = int(year.max()) - y0 + 1 if len(year) else 1
     key = (rank[ind].astype(np.int64) * max(len(current), 1) + code) * ny + (year - y0)
-    order = np.argsort(key)  # ordre de sortie : indicateur, code, année
-    key, code, ind, year, value, old = (a[order] for a in (key, code, ind, year, value, old))
+    if len(key) > 1 and not bool((key[1:] >= key[:-1]).all()):
+        order = np.argsort(key)  # ordre de sortie : indicateur, code, année
+        key, code, ind, year, value, old = (a[order] for a in (key, code, ind, year, value,
+                                                               old))
+        del order
     first = np.r_[True, key[1:] != key[:-1]] if len(key) else np.array([], bool)
     counts = {"same": 0, "differ": 0, "old_dropped": 0}
     conflicts = pd.DataFrame(columns=["code", "indicateur", "annee"])
@@ -407,7 +431,10 @@ def _finish(parsed: Parsed, *, path: Path, source: str, options: dict) -> pd.Dat
                                   "indicateur": meta["indicateur"].to_numpy()[ind[conflicts]],
                                   "annee": year[conflicts]})
         code, ind, year, value = code[keep], ind[keep], year[keep], value[keep]
-    label = SOURCES[source] + " — " + path.name
+    # la source tient en un mot (la colonne a autant de lignes que la table) ; le fichier est
+    # dans attrs["fichier"]
+    del key, first, old
+    label = SOURCES[source]
     out = _frame(code, ind, year, value, current, meta, label)
     lecture = list(parsed.lecture) + _code_lines(report)
     if nocode or novalue:
@@ -443,7 +470,8 @@ def _finish(parsed: Parsed, *, path: Path, source: str, options: dict) -> pd.Dat
         raise DataError(f"« {path.name} » : aucune valeur exploitable après contrôle. "
                         + " ".join(lecture[-4:]), path)
     out.attrs = {"lecture": lecture, "anomalies": _anomalies(report, conflicts),
-                 "codes": report, "territoires": territories, "source_texte": label,
+                 "codes": report, "territoires": territories,
+                 "source_texte": f"{label}, « {path.name} »",
                  "niveau": level, "fichier": str(path), "format": source, **parsed.extra}
     if "moyennes_strate" in out.attrs:
         means = out.attrs["moyennes_strate"]
@@ -480,22 +508,23 @@ def _frame(code, ind, year, value, current, meta, label) -> pd.DataFrame:
     """Table de sortie : textes construits par Arrow à partir des dictionnaires."""
     import pyarrow as pa
 
-    def text(indices: np.ndarray, values: list) -> pa.Array:
-        return pa.DictionaryArray.from_arrays(
-            pa.array(indices.astype(np.int32)), pa.array(values, pa.string())
-        ).cast(pa.string())
+    def text(indices: pa.Array, values: list) -> pa.Array:
+        return pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.string())
+                                              ).cast(pa.string())
 
+    _give_back_memory()
+    ind_idx = pa.array(ind.astype(np.int32, copy=False))
     table = pa.table({
-        "code": text(code, list(current)),
-        "indicateur": text(ind, meta["indicateur"].astype(str).tolist()),
-        "annee": pa.array(year.astype(np.int64)),
-        "valeur": pa.array(value.astype(np.float64)),
-        "libelle": text(ind, meta["libelle"].astype(str).tolist()),
-        "unite": text(ind, meta["unite"].fillna("").astype(str).tolist()),
-        "sens": text(ind, meta["sens"].fillna("").astype(str).tolist()),
-        "source": text(np.zeros(len(code), np.int32), [label]),
+        "code": text(pa.array(code.astype(np.int32, copy=False)), list(current)),
+        "indicateur": text(ind_idx, meta["indicateur"].astype(str).tolist()),
+        "annee": pa.array(year.astype(np.int64, copy=False)),
+        "valeur": pa.array(value.astype(np.float64, copy=False)),
+        "libelle": text(ind_idx, meta["libelle"].astype(str).tolist()),
+        "unite": text(ind_idx, meta["unite"].fillna("").astype(str).tolist()),
+        "sens": text(ind_idx, meta["sens"].fillna("").astype(str).tolist()),
+        "source": text(pa.array(np.zeros(len(code), np.int8)), [label]),
     })
-    return table.to_pandas()
+    return table.to_pandas(split_blocks=True, self_destruct=True)
 
 
 def _check_codes(codes: list[str], level: str, known: list[str]) -> pd.DataFrame:
@@ -639,7 +668,8 @@ def load_sources(config: dict[str, Any], *, known: list[str] | tuple[str, ...] =
         path = where / str(section["indicateurs"])
         defs = where / str(section["definitions"]) if section.get("definitions") else None
         table = load_indicators(path, definitions=defs, known=list(known))
-        table["source"] = f"table des indicateurs — {path.name}"
+        table["source"] = "table des indicateurs"
+        table.attrs["source_texte"] = f"table des indicateurs, « {path.name} »"
         frames.append(table)
     return _combine(frames)
 
@@ -658,13 +688,13 @@ def _combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
         drop=True)
     lecture: list[str] = []
     for f in frames:
-        lecture.append(f"— {f['source'].iloc[0]} —" if len(f) else "—")
+        lecture.append(f"— {f.attrs.get('source_texte', '')} —")
         lecture += f.attrs.get("lecture") or []
     anomalies = pd.concat([f.attrs["anomalies"].assign(fichier=f.attrs.get("fichier"))
                            for f in frames if isinstance(f.attrs.get("anomalies"),
                                                          pd.DataFrame)], ignore_index=True)
     data.attrs = {"lecture": lecture, "anomalies": anomalies,
-                  "source_texte": "; ".join(sorted(data["source"].unique())),
+                  "source_texte": "; ".join(f.attrs.get("source_texte", "") for f in frames),
                   "niveau": frames[0].attrs.get("niveau", "commune"),
                   "sources": [f.attrs.get("fichier") for f in frames]}
     return data

@@ -212,6 +212,7 @@ def read_ofgl(con, sniffed: Sniffed, cols: dict[str, str | None], *, level: str 
         f"encoding={_lit(sniffed.duck_encoding)})")
     try:
         table = con.sql(query).to_arrow_table()
+        con.execute("SET memory_limit = '64MB'")  # DuckDB rend ses tampons de lecture
     except Exception as exc:  # duckdb.Error : message traduit, fichier et colonne nommés
         if type(exc).__module__.startswith("duckdb"):
             raise _duck_error(exc, path) from exc
@@ -221,6 +222,11 @@ def read_ofgl(con, sniffed: Sniffed, cols: dict[str, str | None], *, level: str 
     parsed = Parsed(level=level, meta=pd.DataFrame(columns=META_COLUMNS),
                     rows_read=table.num_rows)
     code, codes = _encode(table, "code")
+    # dictionnaire des codes trié : la table longue sort déjà dans l'ordre de `_finish`
+    perm = sorted(range(len(codes)), key=lambda i: str(codes[i]))
+    rank = np.empty(len(codes) + 1, np.int32)
+    rank[perm], rank[-1] = np.arange(len(codes), dtype=np.int32), -1
+    code, codes = rank[code], [codes[i] for i in perm]
     agr, agregats = _encode(table, "agregat")
     typ, kinds = _encode(table, "type_budget")
     bud, budget_names = _encode(table, "budget")
@@ -230,6 +236,9 @@ def read_ofgl(con, sniffed: Sniffed, cols: dict[str, str | None], *, level: str 
     strate, population = _numbers(table, "strate"), _numbers(table, "population")
     labels = _encode(table, "libelle_budget") if mode == "liste" else None
     del table
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
     counts = np.bincount(typ[typ >= 0], minlength=len(kinds))
     kind_of_budget = np.full(len(budget_names) + 1, -1)
     kind_of_budget[bud] = typ
@@ -309,11 +318,28 @@ def _finish_ofgl(parsed, agregats, suffix, scope, codes, g_code, g_agr, g_year, 
                 meta_rows.append((ident_j, lab_j, unit, sens, bool(known)))
             to_ident[a, j] = idents[ident_j]
     parsed.meta = pd.DataFrame(meta_rows, columns=META_COLUMNS)
+    # lignes rangées par agrégat, code, exercice, puis blocs dans l'ordre des identifiants
+    y0 = int(g_year.min()) if len(g_year) else 0
+    ny = int(g_year.max()) - y0 + 1 if len(g_year) else 1
+    order = np.argsort((g_agr.astype(np.int64) * max(len(codes), 1) + g_code) * ny
+                       + (g_year - y0))
+    g_code, g_agr, g_year = g_code[order], g_agr[order], g_year[order]
+    sum_m, sum_h = sum_m[order], sum_h[order]
+    bounds = np.searchsorted(g_agr, np.arange(n_agr + 1))
+    blocks = []
+    for ident in sorted(idents):
+        target = idents[ident]
+        parts = [(slice(bounds[a], bounds[a + 1]), j) for a in range(n_agr) for j in (0, 1)
+                 if to_ident[a, j] == target]
+        blocks.append((target, parts))
+    def gather(array_of):
+        return np.concatenate([array_of(sl, j) for _, parts in blocks for sl, j in parts])
     parsed.long = {
-        "code_idx": np.concatenate([g_code, g_code]).astype(np.int32), "codes": codes,
-        "ind_idx": np.concatenate([to_ident[g_agr, 0], to_ident[g_agr, 1]]),
-        "annee": np.concatenate([g_year, g_year]),
-        "valeur": np.concatenate([sum_m, sum_h])}
+        "code_idx": gather(lambda sl, j: g_code[sl]).astype(np.int32), "codes": codes,
+        "ind_idx": np.concatenate([np.full(sl.stop - sl.start, target, np.int32)
+                                   for target, parts in blocks for sl, _ in parts]),
+        "annee": gather(lambda sl, j: g_year[sl]),
+        "valeur": gather(lambda sl, j: (sum_m if j == 0 else sum_h)[sl])}
     used = int(np.count_nonzero(np.bincount(g_agr, minlength=1)))
     parsed.lecture.append(f"{used} agrégat(s), deux indicateurs chacun : montant (€) et "
                           "montant par habitant (€/hab).")
