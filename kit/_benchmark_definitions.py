@@ -243,14 +243,14 @@ def definitions_table(source: str | None = None) -> pd.DataFrame:
         for code, (_, label, sens) in DGFIP_RATES.items():
             rows.append(("dgfip", code, f"dgfip_{code}", label, "%", sens))
     if source in (None, "dgcl"):
-        seen = set()
+        seen, given = set(), {row[1] for row in _DGCL_ROWS}
         for key, ident, label, sens in _DGCL_ROWS:
             if ident in seen:
                 continue
             seen.add(ident)
             per_hab = ident.endswith("_hab")
             rows.append(("dgcl", key, ident, label, "€/hab" if per_hab else "€", sens))
-            if not per_hab:
+            if not per_hab and ident + "_hab" not in given:
                 rows.append(("dgcl", key, ident + "_hab", f"{label} par habitant", "€/hab",
                              sens))
     return pd.DataFrame(rows, columns=["source", "cle", "indicateur", "libelle", "unite",

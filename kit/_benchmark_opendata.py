@@ -92,7 +92,8 @@ def detect_source(columns: list[str]) -> str | None:
     ('dgcl', None)
     """
     cols = ofgl_columns(columns)
-    if cols["agregat"] and cols["exercice"] and (cols["montant"] or cols["bp"]):
+    if cols["agregat"] and cols["exercice"] and (cols["montant"] or cols["bp"]) and any(
+            cols[k] for k in ("commune", "departement", "region", "epci")):
         return "ofgl"
     lower = {c.strip().lower() for c in columns}
     if {"an", "dep", "icom"} <= lower and any("f" + c in lower for c in lower):
@@ -199,7 +200,8 @@ def _parse(path: Path, source: str | None, options: dict) -> tuple[Parsed, str]:
                         f"(colonnes lues : {columns}). Pour un autre fichier, donnez la "
                         "correspondance des colonnes : `colonnes={\"code\": …, \"annee\": …, "
                         "\"indicateur\": …, \"valeur\": …}` ou `indicateurs=[…]`.", path)
-    found = source or detected or "autre"
+    mapped = bool(options.get("colonnes") or options.get("indicateurs"))
+    found = source or ("autre" if mapped else detected)
     if found != "autre" and detected != found:
         other = f"il ressemble plutôt à un fichier {SOURCES[detected]}" if detected else \
             "colonnes attendues : " + _FORMAT_HINT[found]
@@ -675,17 +677,24 @@ def load_sources(config: dict[str, Any], *, known: list[str] | tuple[str, ...] =
 
 
 def _combine(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    data = pd.concat([f[OPEN_DATA_COLUMNS] for f in frames], ignore_index=True)
+    parts = []
+    for f in frames:
+        part = f[OPEN_DATA_COLUMNS]
+        part.attrs = {}  # pandas compare les attrs en réunissant : on les réunit à la main
+        parts.append(part.assign(_fichier=Path(str(f.attrs.get("fichier") or "")).name))
+    data = pd.concat(parts, ignore_index=True)
     key = ["code", "indicateur", "annee"]
     dup = data[data.duplicated(key, keep=False)]
     if len(dup):
-        first = dup.groupby(key, sort=True)["source"].agg(lambda s: " et ".join(sorted(set(s))))
+        first = dup.groupby(key, sort=True)["_fichier"].agg(
+            lambda s: " et ".join(f"« {x} »" for x in sorted(set(s))) if s.nunique() > 1
+            else f"« {s.iloc[0]} », deux fois")
         (code, ind, annee), both = next(iter(first.items()))
         raise DataError(f"{len(first)} valeur(s) fournie(s) par deux sources, par exemple "
                         f"« {ind} » de {code} en {annee} ({both}). Gardez une seule source "
                         "par indicateur (choisissez d'autres indicateurs ou d'autres années).")
-    data = data.sort_values(["indicateur", "code", "annee"], kind="stable").reset_index(
-        drop=True)
+    data = data.drop(columns="_fichier").sort_values(
+        ["indicateur", "code", "annee"], kind="stable").reset_index(drop=True)
     lecture: list[str] = []
     for f in frames:
         lecture.append(f"— {f.attrs.get('source_texte', '')} —")

@@ -214,7 +214,7 @@ def read_ofgl(con, sniffed: Sniffed, cols: dict[str, str | None], *, level: str 
         table = con.sql(query).to_arrow_table()
         con.execute("SET memory_limit = '64MB'")  # DuckDB rend ses tampons de lecture
     except Exception as exc:  # duckdb.Error : message traduit, fichier et colonne nommés
-        if type(exc).__module__.startswith("duckdb"):
+        if "duckdb" in type(exc).__module__:
             raise _duck_error(exc, path) from exc
         raise
     if table.num_rows == 0:
