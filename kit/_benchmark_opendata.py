@@ -24,6 +24,12 @@ du kit (celui de `load_indicators`, plus une colonne ``source``) :
 Les codes sont contrôlés comme par `load_indicators` (zéro initial, 2A/2B, commune fusionnée
 rattachée à la commune actuelle quand elle est seule à porter la valeur, codes inconnus
 écartés). ``attrs["lecture"]`` raconte la lecture en français, ligne à ligne.
+
+Modules : ce module (reconnaissance de la source, tables « autre », configuration),
+`kit._benchmark_opendata_ofgl` (OFGL : DuckDB lit le CSV, numpy agrège),
+`kit._benchmark_opendata_formats` (DGFiP, DGCL, lecture des CSV),
+`kit._benchmark_opendata_check` (contrôle commun et table de sortie),
+`kit._benchmark_definitions` (définitions livrées).
 """
 
 from __future__ import annotations

@@ -230,8 +230,9 @@ def read_ofgl(con, sniffed: Sniffed, cols: dict[str, str | None], *, level: str 
     agr, agregats = _encode(table, "agregat")
     typ, kinds = _encode(table, "type_budget")
     bud, budget_names = _encode(table, "budget")
-    year = table.column("annee").to_numpy(zero_copy_only=False)
-    year = np.asarray(pd.array(year, dtype="Int64").fillna(-1), dtype=np.int64)
+    import pyarrow.compute as pc
+
+    year = pc.fill_null(table.column("annee"), -1).to_numpy().astype(np.int64)
     montant, hab = _numbers(table, "montant"), _numbers(table, "hab")
     strate, population = _numbers(table, "strate"), _numbers(table, "population")
     labels = _encode(table, "libelle_budget") if mode == "liste" else None
@@ -404,18 +405,24 @@ def _selection(mode, chosen, per_budget, typ, kinds, bud, budget_names, labels, 
 
 
 def _territories(code, codes, year, population, strate) -> pd.DataFrame:
-    """Par code : population du dernier exercice, strate du fichier (min et max)."""
+    """Par code : population du dernier exercice, strate du fichier (min et max).
+
+    En un passage (``ufunc.at``), sans tri des millions de lignes."""
+    n = len(codes)
     ok = code >= 0
-    order = np.lexsort((year[ok], code[ok]))
-    c = code[ok][order]
-    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]]) if len(c) else np.array([], int)
-    ends = np.r_[starts[1:], len(c)] - 1 if len(c) else np.array([], int)
-    s = strate[ok][order]
-    fill_hi, fill_lo = np.where(np.isnan(s), -np.inf, s), np.where(np.isnan(s), np.inf, s)
-    smax = np.maximum.reduceat(fill_hi, starts) if len(c) else np.array([])
-    smin = np.minimum.reduceat(fill_lo, starts) if len(c) else np.array([])
+    c, y = code[ok], year[ok]
+    last = np.full(n, np.iinfo(np.int64).min)
+    np.maximum.at(last, c, y)
+    latest = y == last[c]
+    pop = np.full(n, np.nan)
+    pop[c[latest]] = population[ok][latest]
+    s = strate[ok]
+    smin, smax = np.full(n, np.inf), np.full(n, -np.inf)
+    np.fmin.at(smin, c, s)
+    np.fmax.at(smax, c, s)
+    present = np.bincount(c, minlength=n) > 0
     return pd.DataFrame({
-        "code_saisi": np.asarray(codes, dtype=object)[c[starts]] if len(c) else [],
-        "nom": pd.NA, "population": population[ok][order][ends] if len(c) else [],
-        "strate_min": np.where(np.isfinite(smin), smin, np.nan),
-        "strate_max": np.where(np.isfinite(smax), smax, np.nan)})
+        "code_saisi": np.asarray(codes, dtype=object)[present], "nom": pd.NA,
+        "population": pop[present],
+        "strate_min": np.where(np.isfinite(smin), smin, np.nan)[present],
+        "strate_max": np.where(np.isfinite(smax), smax, np.nan)[present]})
