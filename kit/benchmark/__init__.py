@@ -55,8 +55,10 @@ from kit.benchmark._data import (
     load_indicators,
     per_inhabitant,
 )
+from kit.benchmark._definitions import definitions_table
 from kit.benchmark._duckdb import summarize_groups
 from kit.benchmark._engine import POSITION_COLUMNS, position_all
+from kit.benchmark._open_data import commune_code, detect_source, load_sources, read_open_data
 from kit.benchmark._position import (
     better_than_median,
     compare_evolution,
@@ -81,8 +83,11 @@ __all__ = [
     "anomalies",
     "assign_strata",
     "check_indicators",
+    "commune_code",
     "compare_evolution",
     "comparison_table",
+    "definitions_table",
+    "detect_source",
     "indicator_catalog",
     "indicator_matrix",
     "load_from_config",
@@ -96,6 +101,7 @@ __all__ = [
     "position_all",
     "profile_from_config",
     "better_than_median",
+    "read_open_data",
     "reliable_positions",
     "select_peers",
     "strata_table",
@@ -116,12 +122,22 @@ def load_from_config(config: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFra
     ``benchmark`` de la configuration (clés ``indicateurs`` et, facultative,
     ``definitions``) : les mêmes fichiers servent au notebook 04 et au comité de pilotage.
 
+    Avec ``sources`` (liste de fichiers publiés : ``fichier``, ``source`` ofgl / dgfip / dgcl
+    / autre, ``colonnes``, ``indicateurs``, ``budgets``…), chaque fichier est lu par
+    `read_open_data` et les tables sont réunies (colonne ``source``) ; ``indicateurs`` devient
+    facultatif. Voir data/samples/README.md.
+
     Raises
     ------
     ConfigError
         Section ou clé absente, fichier introuvable.
     """
 
+    section = config.get("benchmark")
+    if isinstance(section, dict) and section.get("sources"):
+
+        profile = profile_from_config(config)
+        return profile, load_sources(config, known=[profile["code"]])
     _, paths = section_paths(config, "benchmark", {
         "indicateurs": "table longue des indicateurs des territoires"}, ("definitions",))
     profile = profile_from_config(config)
