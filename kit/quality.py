@@ -17,7 +17,8 @@ from kit import _parse
 from kit._format import fmt_percent
 from kit.validation import as_text
 
-__all__ = ["Profile", "detect_personal_data", "personal_fragments", "profile"]
+__all__ = ["Profile", "detect_personal_data", "mask_personal_fragments", "personal_fragments",
+           "profile"]
 
 #: Part minimale des valeurs (non vides) qui doivent ressembler à une donnée personnelle.
 PERSONAL_SHARE = 0.3
@@ -102,6 +103,17 @@ def personal_fragments(s: pd.Series) -> int:
     """
     text = s[s.map(lambda v: isinstance(v, str))].astype("str")
     return int(text.str.contains(_LEAK.pattern, case=False, regex=True).sum()) if len(text) else 0
+
+
+def mask_personal_fragments(text: str, mask: str = "[donnée personnelle masquée]") -> str:
+    """Remplace dans un texte libre chaque e-mail, numéro de téléphone, NIR ou IBAN par `mask`.
+
+    Examples
+    --------
+    >>> mask_personal_fragments("écrire à a.b@exemple.fr ou au 06 12 34 56 78")
+    'écrire à [donnée personnelle masquée] ou au [donnée personnelle masquée]'
+    """
+    return _LEAK.sub(mask, text)
 
 
 def _iban_ok(text: str) -> bool:
