@@ -135,8 +135,13 @@ def write_all_clauses(inventory: pd.DataFrame, collectivite: str, folder: str | 
                       ends: dict[str, dt.date] | None = None) -> dict[str, Path]:
     """Un document de clauses par opérateur de l'inventaire ; renvoie opérateur → fichier."""
     ends = ends or {}
-    out = {}
+    out: dict[str, Path] = {}
+    used: set[str] = set()
     for name, rows in facts.operators(inventory).items():
-        target = Path(folder) / f"clauses_donnees_{facts.slug(name)}.docx"
+        stem, n = facts.slug(name), 2
+        while stem in used:  # deux noms qui donnent le même nom de fichier
+            stem, n = f"{facts.slug(name)}_{n}", n + 1
+        used.add(stem)
+        target = Path(folder) / f"clauses_donnees_{stem}.docx"
         out[name] = write_clauses(name, rows, collectivite, target, ends.get(name))
     return out

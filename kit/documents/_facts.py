@@ -84,12 +84,26 @@ def contract_ends(config: dict[str, Any]) -> dict[str, dt.date]:
                           "fin de son contrat (par exemple « Aquavia Services: '2027-06-30' »).")
     out = {}
     for name, value in contracts.items():
-        try:
-            out[str(name)] = pd.Timestamp(value).date()
-        except (TypeError, ValueError):
+        day = _day(value)
+        if day is None:
             raise ConfigError(f"« documents.contrats.{name} » : date illisible, reçu {value!r}. "
-                              "Écrivez-la au format aaaa-mm-jj, entre guillemets.") from None
+                              "Écrivez-la au format AAAA-MM-JJ (par exemple '2027-06-30') ou "
+                              "JJ/MM/AAAA.")
+        out[str(name)] = day
     return out
+
+
+def _day(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    for form in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(str(value).strip(), form).date()
+        except ValueError:
+            continue
+    return None
 
 
 def operators(inventory: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -30,7 +30,7 @@ from tools.samples._admin import (
 )
 from tools.samples._benchmark import write_benchmark_samples
 from tools.samples._comite import build_committee_history
-from tools.samples._diagnostic import DIAGNOSTIC_DATE, build_diagnostic
+from tools.samples._diagnostic import CONTRACT_ENDS, DIAGNOSTIC_DATE, build_diagnostic
 from tools.samples._io import Registry
 from tools.samples._kpi import (
     CATALOGUE_TRAPS,
@@ -151,6 +151,7 @@ def _collectivite(reg: Registry) -> dict:
             "poids": PRIORISATION_WEIGHTS,
         },
         "comite": {"historique": "comite/historique"},
+        "documents": {"contrats": CONTRACT_ENDS},
         "benchmark": {
             "indicateurs": "benchmark/indicateurs_pairs.csv",
             "definitions": "benchmark/indicateurs_definitions.csv",

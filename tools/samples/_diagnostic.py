@@ -23,6 +23,9 @@ __all__ = ["DIAGNOSTIC_DATE", "build_diagnostic"]
 
 #: Date du diagnostic dans les exemples (fraîcheur des jeux calculée à cette date).
 DIAGNOSTIC_DATE = dt.date(2026, 1, 15)
+#: Fin des contrats connue de la collectivité (section « documents.contrats » de la
+#: configuration) : les autres opérateurs n'en ont pas, la date est alors « non connue ».
+CONTRACT_ENDS = {"Aquavia Services": "2027-06-30", "Parkopolis": "2031-12-31"}
 
 _FREQ = {"C": "Continuelle", "Q": "Quotidienne ou plusieurs fois par jour",
          "H": "Hebdomadaire ou plusieurs fois par semaine",
