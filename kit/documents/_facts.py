@@ -177,8 +177,8 @@ def relays(config: dict[str, Any], diag: Diagnostic, prio: Prioritization | None
 def training_needs(skills: pd.DataFrame | None) -> pd.DataFrame:
     """Agents à former par compétence, d'après la carte des compétences (agrégée, sans nom).
 
-    ``a_former`` = agents évalués − agents de niveau 3 ou 4 ; ``services_prioritaires`` : ceux
-    dont le niveau moyen est sous 2.
+    ``a_former`` = agents de la carte − agents de niveau 3 ou 4 (un niveau vide ou hors échelle
+    compte comme « à former ») ; ``services_prioritaires`` : ceux dont le niveau moyen est sous 2.
     """
     columns = ["competence", "agents_evalues", "autonomes", "a_former", "services_prioritaires"]
     if skills is None or skills.empty:

@@ -107,7 +107,8 @@ def write_organisation(diag: Diagnostic, prio: Prioritization | None, config: di
     if len(needs):
         total = int(needs["agents_evalues"].iloc[0])
         w.paragraph(f"D'après la carte des compétences ({total} agents évalués, sans nom), "
-                    "agents à former par compétence (niveau actuel 1 ou 2 sur 4) :")
+                    "agents à former par compétence : ceux qui ne sont pas autonomes (niveau 1 "
+                    "ou 2 sur 4, ou niveau non évalué) :")
         w.table(["Compétence", "Agents autonomes", "Agents à former",
                  "Services prioritaires (moyenne sous 2)"],
                 [(r["competence"], fmt_number(r["autonomes"], 0), fmt_number(r["a_former"], 0),
