@@ -273,3 +273,132 @@ class TestCli:
             contract_ends(config)
         config["documents"] = {"contrats": {"Aquavia Services": "01/06/2027"}}
         assert str(contract_ends(config)["Aquavia Services"]) == "2027-06-01"
+
+
+# --------------------------------------------------------------------------- questionnaire
+OLD_TEMPLATE = Path(__file__).parent / "data" / "questionnaire_maturite_1.0.0.xlsx"
+
+
+def _fill_old(path: Path, service: str, value: int) -> Path:
+    """Remplit une copie du modèle de la version 1.0.0 (fichier écrit par l'ancien générateur,
+    gardé tel quel dans tests/data) comme le ferait un service : même réponse partout."""
+    wb = openpyxl.load_workbook(OLD_TEMPLATE)
+    ws = wb["Questionnaire"]
+    header = [c.value for c in ws[1]]
+    col = header.index("Réponse (1 à 5)") + 1
+    for row in range(2, ws.max_row + 1):
+        if ws.cell(row=row, column=2).value:
+            ws.cell(row=row, column=col, value=value)
+    ident = wb["Identification"]
+    assert [ident.cell(row=r, column=1).value for r in range(2, 6)][-1].startswith("Fonction")
+    ident["B3"] = service
+    wb.save(path)
+    return path
+
+
+class TestQuestionnaireVersions:
+    def test_old_template_file_reads(self, tmp_path):
+        from kit.diagnostic import NO_PROFILE, load_maturity, score_maturity
+        from kit.templates import MATURITY_QUESTIONS_V1
+
+        _fill_old(tmp_path / "culture.xlsx", "Culture", 2)
+        answers, problems = load_maturity(tmp_path, campagne="2025")
+        assert len(answers) == 24 == len(MATURITY_QUESTIONS_V1)
+        assert set(answers["profil"]) == {NO_PROFILE}
+        assert answers["commentaire"].isna().all()
+        assert not (problems["niveau"] == "erreur").any()
+        scores = score_maturity(answers)
+        assert scores["axe"].nunique() == 8 and set(scores["score"]) == {2.0}
+
+    def test_old_and_new_in_one_campaign(self, tmp_path):
+        from kit.diagnostic import load_maturity
+        from kit.templates import MATURITY_QUESTIONS, write_questionnaire
+
+        _fill_old(tmp_path / "culture.xlsx", "Culture", 2)
+        write_questionnaire(tmp_path / "eau.xlsx", service="Eau", profil="agent",
+                            answers={q["code"]: 3 for q in MATURITY_QUESTIONS})
+        answers, problems = load_maturity(tmp_path, campagne="2025")
+        assert len(answers) == 24 + 30
+        old = problems[problems["code"] == "ancienne-version"]
+        assert set(old["fichier"]) == {"culture.xlsx"}
+        messages = " ".join(old["message"])
+        # le modèle 1.0.0 est reconnu, et les 6 questions qui lui manquent sont citées
+        assert "version 1.0.0" in messages
+        assert all(c in messages for c in ("EVA-1", "EVA-3", "MOY-1", "MOY-3"))
+
+    def test_old_version_through_parameter(self, tmp_path):
+        from kit.templates import (
+            MATURITY_QUESTIONS_V1,
+            read_identification,
+            write_questionnaire,
+        )
+
+        path = write_questionnaire(tmp_path / "v1.xlsx", service="Eau",
+                                   questions=MATURITY_QUESTIONS_V1, respondent_profile=False)
+        labels = [c.value for c in openpyxl.load_workbook(path)["Identification"]["A"]]
+        assert not any("Profil" in str(v) for v in labels)
+        assert read_identification(path)["profil"] == ""
+
+
+class TestProfiles:
+    def _campaign(self, tmp_path):
+        from kit.templates import write_questionnaire
+
+        # Cas fait à la main : deux axes (GOV, QUA), trois répondants.
+        write_questionnaire(tmp_path / "elu.xlsx", service="Finances", profil="élu",
+                            answers={"GOV-1": 4, "GOV-2": 5, "QUA-1": 3})
+        write_questionnaire(tmp_path / "agent.xlsx", service="Eau", profil="Agent",
+                            answers={"GOV-1": 2, "GOV-2": 1, "QUA-1": (1, 3, "Rien n'est "
+                                                                        "documenté, voir "
+                                                                        "a.b@exemple.fr")})
+        write_questionnaire(tmp_path / "dir.xlsx", service="Culture", profil="direction",
+                            answers={"GOV-1": 3})
+        return tmp_path
+
+    def test_split_by_profile(self, tmp_path):
+        from kit.diagnostic import compare_profiles, load_maturity, score_maturity
+
+        answers, _ = load_maturity(self._campaign(tmp_path), campagne="2025")
+        by = score_maturity(answers, by="profil").set_index(["profil", "axe"])["score"]
+        gov = "Gouvernance et pilotage"
+        qua = "Qualité et documentation des données"
+        # à la main : élu GOV (4+5)/2 = 4,5 ; agent GOV (2+1)/2 = 1,5 ; direction GOV 3
+        assert by[("élu", gov)] == 4.5 and by[("agent", gov)] == 1.5
+        assert by[("direction", gov)] == 3.0 and by[("élu", qua)] == 3.0
+        table = compare_profiles(answers)
+        assert list(table.columns) == ["élu", "direction", "agent", "ecart_elus_agents"]
+        assert table.loc[gov, "ecart_elus_agents"] == 3.0   # 4,5 − 1,5
+        assert table.loc[qua, "ecart_elus_agents"] == 2.0   # 3 − 1
+        assert table.loc["Ensemble", "ecart_elus_agents"] == 2.5
+        assert table.attrs["questionnaires"] == {"agent": 1, "direction": 1, "élu": 1}
+
+    def test_comment_kept_with_weakest_answers(self, tmp_path):
+        from kit.diagnostic import improvement_actions, load_maturity
+
+        answers, _ = load_maturity(self._campaign(tmp_path), campagne="2025")
+        assert answers.set_index(["service", "code"]).loc[("Eau", "QUA-1"), "commentaire"] \
+            .startswith("Rien n'est documenté")
+        actions = improvement_actions(answers, threshold=2.0).set_index("code")
+        text = actions.loc["QUA-1", "commentaires"] if "QUA-1" in actions.index else ""
+        # QUA-1 : moyenne (3 + 1) / 2 = 2 → question faible ; le commentaire de l'Eau suit
+        assert text == "Eau : Rien n'est documenté, voir [donnée personnelle masquée]"
+
+    def test_unknown_profile_warns(self, tmp_path):
+        from kit.diagnostic import NO_PROFILE, load_maturity
+        from kit.templates import write_questionnaire
+
+        write_questionnaire(tmp_path / "x.xlsx", service="Eau", profil="stagiaire",
+                            answers={"GOV-1": 2})
+        answers, problems = load_maturity(tmp_path, campagne="2025")
+        assert set(answers["profil"]) == {NO_PROFILE}
+        assert "stagiaire" in problems[problems["code"] == "profil-inconnu"]["message"].iloc[0]
+
+    def test_sample_comments_and_profiles_in_plan(self, written):
+        traps = PIEGES["diagnostic"]
+        text = _text(written.acculturation)
+        first = traps["commentaires_2025"][0]
+        assert first["texte"] in text
+        phone = next(c["texte"] for c in traps["commentaires_2025"] if "06 " in c["texte"])
+        assert re.search(r"0\d(?: \d\d){4}", phone) and "06 11 22 33 44" not in text
+        assert "donnée personnelle masquée" in text
+        assert "élu" in traps["profils_2025"].values() and "Regards croisés" in text

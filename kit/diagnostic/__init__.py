@@ -40,6 +40,7 @@ from kit.diagnostic._maturity import (
     skills_map,
     strengths_weaknesses,
 )
+from kit.diagnostic._respondents import NO_PROFILE, compare_profiles, respondent_profile
 from kit.errors import ConfigError
 from kit.workspace import (
     ACCESSIBLE_MODES,
@@ -52,11 +53,13 @@ from kit.workspace import (
 )
 
 __all__ = [
-    "ACCESSIBLE_MODES", "FRESHNESS_DAYS", "LEVELS", "RGPD_CODES", "Diagnostic", "check_inventory",
-    "compare_with_peers", "crossing_edges", "export_open_maturity", "freshness",
+    "ACCESSIBLE_MODES", "FRESHNESS_DAYS", "LEVELS", "NO_PROFILE", "RGPD_CODES", "Diagnostic",
+    "check_inventory", "compare_profiles", "compare_with_peers", "crossing_edges",
+    "export_open_maturity", "freshness",
     "holder_access", "improvement_actions", "inventory_scorecard", "level_label",
     "load_inventories", "load_maturity", "load_peer_maturity", "load_register",
-    "maturity_levels", "maturity_progress", "peer_lessons", "problem_summary", "run_diagnostic",
+    "maturity_levels", "maturity_progress", "peer_lessons", "problem_summary",
+    "respondent_profile", "run_diagnostic",
     "score_maturity", "skills_map", "strengths_weaknesses", "uncontrolled_holdings",
     "write_synthesis",
 ]
@@ -87,6 +90,9 @@ class Diagnostic:
     lessons: pd.DataFrame | None = None
     skills: pd.DataFrame | None = None
     files: dict[str, Any] = field(default_factory=dict)
+    #: scores par axe et par profil de répondant (élu, direction, agent) à la dernière
+    #: campagne, écart élus − agents (`compare_profiles`) ; None si aucun profil n'est indiqué
+    profiles: pd.DataFrame | None = None
 
 
 def _paths(config: dict[str, Any]) -> dict[str, Any]:
@@ -174,6 +180,9 @@ def run_diagnostic(config: dict[str, Any], output_dir: str | Path | None = None
         files={k: str(v) for k, v in paths.items() if k != "maturite"})
     if answers["campagne"].nunique() > 1:
         diag.progress = maturity_progress(scores)
+    last_answers = answers[answers["campagne"] == sorted(answers["campagne"].unique())[-1]]
+    if last_answers["profil"].ne(NO_PROFILE).any():
+        diag.profiles = compare_profiles(answers)
     strate = str(config.get("strate", ""))
     last = sorted(answers["campagne"].unique())[-1]
     target = Path(output_dir) / f"maturite_ouverte_{last}.csv" if output_dir else None

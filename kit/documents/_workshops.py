@@ -53,9 +53,22 @@ def _findings(diag: Diagnostic) -> list[str]:
         out.append(f"{rgpd} jeu(x) de données personnelles sans traitement valide au registre.")
     late = int((diag.fresh["statut"] == "en retard").sum())
     out.append(f"{late} jeu(x) sur {len(diag.fresh)} ne sont plus à jour.")
+    if diag.profiles is not None and diag.profiles["ecart_elus_agents"].notna().any():
+        gap = diag.profiles.loc["Ensemble", "ecart_elus_agents"]
+        axes = diag.profiles.drop(index="Ensemble")["ecart_elus_agents"].dropna()
+        if pd.notna(gap) and len(axes):
+            widest = axes.abs().idxmax()
+            out.append(f"Regards croisés : les élus jugent la maturité "
+                       f"{'plus' if gap > 0 else 'moins'} élevée que les agents "
+                       f"({fmt_number(abs(gap), 2)} point d'écart en moyenne), surtout sur "
+                       f"« {short_axis(widest)} » ({fmt_number(axes[widest], 2, signed=True)}).")
     for _, row in diag.actions.head(3).iterrows():
         out.append(f"Question {row['code']} (« {short_axis(row['axe'])} », "
                    f"{fmt_number(row['score'], 2)} sur 5) : {row['action']}")
+    if "commentaires" in diag.actions.columns:
+        notes = diag.actions[diag.actions["commentaires"].fillna("") != ""]
+        for _, row in notes.iterrows():
+            out.append(f"Ce que disent les services sur {row['code']} : {row['commentaires']}")
     return out
 
 
