@@ -321,16 +321,18 @@ class TestIdentification:
     def test_read_values(self, tmp_path: Path) -> None:
         path = write_questionnaire(tmp_path / "q.xlsx", collectivite="Clairval",
                                    service="Groupe de travail", campagne=dt.date(2025, 3, 14))
-        _fill(path, "Identification", {"B5": "Cheffe de service"})
+        _fill(path, "Identification", {"B5": "Cheffe de service", "B6": "direction"})
         assert read_identification(path) == {
             "collectivite": "Clairval", "service": "Groupe de travail",
-            "campagne": dt.date(2025, 3, 14), "fonction": "Cheffe de service"}
+            "campagne": dt.date(2025, 3, 14), "fonction": "Cheffe de service",
+            "profil": "direction"}
 
     def test_loads_as_two_column_table(self, tmp_path: Path) -> None:
         path = write_questionnaire(tmp_path / "q.xlsx", service="Eau",
                                    campagne=dt.date(2025, 3, 14))
         df = kit.load_table(path, sheet="Identification")
-        assert list(df.columns) == ["Champ", "Valeur"] and len(df) == 4
+        # collectivité, service, date, fonction, profil du répondant (version 1.1.0)
+        assert list(df.columns) == ["Champ", "Valeur"] and len(df) == 5
         assert df.loc[df["Champ"].str.startswith("Service"), "Valeur"].iloc[0] == "Eau"
 
     def test_text_date_accepted(self, tmp_path: Path) -> None:
