@@ -116,8 +116,16 @@ class TestCharter:
         d = docx.Document(str(written.charte))
         cells = {c.text for t in d.tables for r in t.rows for c in r.cells}
         assert personal <= cells
-        # piège : RH-FORMATIONS est personnel et absent du registre
+        # pièges : RH-FORMATIONS est personnel sans référence au registre, CCAS-RDV cite un
+        # traitement absent du registre
         assert "RH-FORMATIONS" in personal
+        codes = {i["identifiant"]: i["code"] for i in PIEGES["diagnostic"]["incoherences"]}
+        assert codes["RH-FORMATIONS"] == "rgpd-sans-registre"
+        assert codes["CCAS-RDV"] == "rgpd-reference-inconnue"
+        rows = {r.cells[0].text: r.cells[3].text for r in d.tables[1].rows[1:]}
+        assert rows["RH-FORMATIONS"] == "à inscrire au registre"
+        assert "absent du registre" in rows["CCAS-RDV"]
+        assert "Administratrice générale des données : nommée en 2025" in _text(written.charte)
         table = d.tables[0]
         counts = {r.cells[0].text: r.cells[1].text for r in table.rows[1:]}
         assert counts == {k: str(v) for k, v in holders.items()}
@@ -402,3 +410,21 @@ class TestProfiles:
         assert re.search(r"0\d(?: \d\d){4}", phone) and "06 11 22 33 44" not in text
         assert "donnée personnelle masquée" in text
         assert "élu" in traps["profils_2025"].values() and "Regards croisés" in text
+
+
+class TestWithoutOptionalSections:
+    def test_no_prioritization_no_skills(self, tmp_path):
+        config = load_config(CONFIG)
+        config.pop("priorisation")
+        config["diagnostic"] = {k: v for k, v in config["diagnostic"].items()
+                                if k not in ("competences", "pairs")}
+        out = write_documents(config, tmp_path)
+        assert out.priorisation is None
+        plan, orga = _text(out.acculturation), _text(out.organisation)
+        assert "Cas d'usage choisi" not in plan and "Séance de lancement n° 2" in plan
+        assert "Pas d'atelier « société civile »" in plan
+        assert "Pas de carte des compétences" in orga
+        # sans groupe de travail, aucun relais n'est connu : tous les services sont listés
+        cfg = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+        n = len(cfg["services"])
+        assert f"Services sans relais ({n}) :" in orga

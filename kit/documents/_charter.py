@@ -9,16 +9,42 @@ from typing import Any
 from kit._format import fmt_date, fmt_number
 from kit.diagnostic import Diagnostic
 from kit.documents import _facts as facts
-from kit.documents._docx import Writer
+from kit.documents._docx import Writer, clean
 from kit.workspace import EXTERNAL_HOLDERS
+
+
+#: Libellés des clés usuelles de ``equipe_donnees`` (les autres : soulignés remplacés).
+_TEAM_LABELS = {"analyste": "Analyste", "dpo": "DPO", "dsi": "DSI",
+                "administrateur_general_des_donnees": "Administrateur général des données",
+                "administratrice_generale_des_donnees": "Administratrice générale des données",
+                "elu_referent": "Élu référent", "elue_referente": "Élue référente"}
 
 
 def _team(config: dict[str, Any]) -> list[str]:
     team = config.get("equipe_donnees") or {}
     if not isinstance(team, dict):
         return []
-    return [f"{str(k).replace('_', ' ').capitalize()} : {v}" for k, v in team.items()
-            if v is not None]
+    return [f"{_TEAM_LABELS.get(str(k), str(k).replace('_', ' ').capitalize())} : {v}"
+            for k, v in team.items() if v is not None]
+
+
+def _register_status(diag: Diagnostic, personal: Any) -> list[str]:
+    """Référence au registre de chaque jeu personnel, avec ce que le diagnostic en dit."""
+    unknown = diag.checks[diag.checks["code"] == "rgpd-reference-inconnue"]
+    bad = set(zip(unknown["fichier"], unknown["ligne"]))
+    inv = diag.inventory
+    bad_ids = set(inv.loc[[(f, ln) in bad for f, ln in zip(inv["fichier"], inv["ligne"])],
+                          "identifiant"])
+    out = []
+    for ident, ref in zip(personal["identifiant"], personal["reference_registre"]):
+        ref = clean(ref)
+        if not ref:
+            out.append("à inscrire au registre")
+        elif ident in bad_ids:
+            out.append(f"{ref} (absent du registre : à vérifier avec le DPO)")
+        else:
+            out.append(ref)
+    return out
 
 
 def _dpo(config: dict[str, Any]) -> str:
@@ -80,9 +106,8 @@ def write_charter(diag: Diagnostic, config: dict[str, Any], path: str | Path) ->
         f"minimisées, conservées pour une durée fixée et jamais publiées. L'inventaire en "
         f"déclare {len(personal)} :")
     w.table(["Identifiant", "Jeu de données", "Service", "Référence au registre"],
-            [(r["identifiant"], r["titre"], r["service_producteur"],
-              r["reference_registre"] or "à inscrire au registre")
-             for _, r in personal.iterrows()])
+            [(r["identifiant"], r["titre"], r["service_producteur"], status)
+             for (_, r), status in zip(personal.iterrows(), _register_status(diag, personal))])
     w.heading("2.3 Ouverture par défaut et ses exceptions", 2)
     w.paragraph(
         "Les données produites ou reçues dans le cadre des missions de service public sont "
