@@ -428,3 +428,34 @@ class TestWithoutOptionalSections:
         cfg = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
         n = len(cfg["services"])
         assert f"Services sans relais ({n}) :" in orga
+
+
+def _profile_means_2025() -> dict[str, dict[str, float]]:
+    """Profil → axe → moyenne des réponses 1 à 5, relues avec openpyxl dans les questionnaires
+    2025 (profil lu dans la feuille « Identification »)."""
+    values: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for path in sorted((SAMPLES_DIR / "diagnostic" / "maturite_2025").glob("*.xlsx")):
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        ident = {str(r[0]): r[1] for r in wb["Identification"].iter_rows(values_only=True)}
+        wb.close()
+        profil = next(v for k, v in ident.items() if k.startswith("Profil"))
+        for row in _rows(path, "Questionnaire"):
+            value = row.get("Réponse (1 à 5)")
+            if isinstance(value, (int, float)) and 1 <= value <= 5:
+                values[profil][row["Axe"]].append(value)
+    return {p: {a: sum(v) / len(v) for a, v in axes.items()} for p, axes in values.items()}
+
+
+class TestProfilesInSample:
+    def test_gap_in_synthesis(self, written):
+        from kit.diagnostic import write_synthesis
+
+        means = _profile_means_2025()
+        assert set(PIEGES["diagnostic"]["profils_2025"].values()) == {"élu", "direction",
+                                                                     "agent"}
+        gaps = [means["élu"][a] - means["agent"][a] for a in means["élu"]]
+        gap = sum(gaps) / len(gaps)
+        assert len(gaps) == 10 and gap > 0.5
+        text = write_synthesis(written.diagnostic)
+        expected = f"{gap:.2f}".replace(".", ",")
+        assert f"les élus jugent la maturité plus élevée que les agents ({expected} point" in text

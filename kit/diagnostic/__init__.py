@@ -65,6 +65,10 @@ __all__ = [
 ]
 
 
+#: Écart moyen (en points sur 5) entre élus et agents à partir duquel la synthèse le signale.
+PROFILE_GAP = 0.5
+
+
 @dataclass
 class Diagnostic:
     """Tous les résultats du diagnostic d'une collectivité (voir `run_diagnostic`)."""
@@ -261,6 +265,13 @@ def write_synthesis(diag: Diagnostic) -> str:
             zip(weak["axe"], weak["score"])) + ".")
     weaknesses.append(f"{late} jeu(x) de données sur {len(diag.fresh)} ne sont plus à jour au "
                       "regard de leur fréquence annoncée.")
+    gap = (diag.profiles.loc["Ensemble", "ecart_elus_agents"]
+           if diag.profiles is not None else float("nan"))
+    if pd.notna(gap) and abs(gap) >= PROFILE_GAP:
+        weaknesses.append(f"Regards croisés : les élus jugent la maturité "
+                          f"{'plus' if gap > 0 else 'moins'} élevée que les agents "
+                          f"({fmt_number(abs(gap), 2)} point d'écart en moyenne sur les axes) : "
+                          "un écart à discuter en atelier.")
     if len(diag.uncontrolled):
         holders = diag.uncontrolled["nom_delegataire"].nunique()
         weaknesses.append(f"{len(diag.uncontrolled)} jeu(x) détenu(s) par {holders} "
