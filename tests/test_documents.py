@@ -459,3 +459,25 @@ class TestProfilesInSample:
         text = write_synthesis(written.diagnostic)
         expected = f"{gap:.2f}".replace(".", ",")
         assert f"les élus jugent la maturité plus élevée que les agents ({expected} point" in text
+
+
+def test_open_maturity_files_accept_new_axes(written, tmp_path):
+    # Les fichiers ouverts des pairs portent les 30 questions (relus avec le module csv) ; le
+    # schéma maturite_ouverte accepte les deux nouveaux axes : aucune cellule écartée.
+    import csv
+
+    from kit.diagnostic import compare_with_peers, export_open_maturity, load_peer_maturity
+
+    folder = SAMPLES_DIR / "diagnostic" / "maturite_pairs"
+    first = sorted(folder.glob("*.csv"))[0]
+    with first.open(encoding="utf-8", newline="") as f:
+        axes = {row["axe"] for row in csv.DictReader(f)}
+    assert {"Usage de la donnée pour décider et évaluer", "Moyens et investissements"} <= axes
+    peers, problems = load_peer_maturity(folder)
+    assert problems.empty or not (problems["niveau"] == "erreur").any()
+    assert peers["axe"].notna().all()
+    own = export_open_maturity(written.diagnostic.answers, tmp_path / "ouvert.csv",
+                               collectivite="Ville de Clairval", type_collectivite="Commune",
+                               strate="35 000 à 49 999 habitants")
+    matrix = compare_with_peers(own, peers)
+    assert matrix["Moyens et investissements"].notna().all() and len(matrix) == 9
