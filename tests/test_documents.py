@@ -356,9 +356,9 @@ class TestProfiles:
         write_questionnaire(tmp_path / "elu.xlsx", service="Finances", profil="élu",
                             answers={"GOV-1": 4, "GOV-2": 5, "QUA-1": 3})
         write_questionnaire(tmp_path / "agent.xlsx", service="Eau", profil="Agent",
-                            answers={"GOV-1": 2, "GOV-2": 1, "QUA-1": (1, 3, "Rien n'est "
+                            answers={"GOV-1": 2, "GOV-2": 1, "QUA-1": (1, 3, ("Rien n'est "
                                                                         "documenté, voir "
-                                                                        "a.b@exemple.fr")})
+                                                                        "a.b@exemple.fr"))})
         write_questionnaire(tmp_path / "dir.xlsx", service="Culture", profil="direction",
                             answers={"GOV-1": 3})
         return tmp_path
@@ -469,7 +469,7 @@ def test_open_maturity_files_accept_new_axes(written, tmp_path):
     from kit.diagnostic import compare_with_peers, export_open_maturity, load_peer_maturity
 
     folder = SAMPLES_DIR / "diagnostic" / "maturite_pairs"
-    first = sorted(folder.glob("*.csv"))[0]
+    first = min(folder.glob("*.csv"))
     with first.open(encoding="utf-8", newline="") as f:
         axes = {row["axe"] for row in csv.DictReader(f)}
     assert {"Usage de la donnée pour décider et évaluer", "Moyens et investissements"} <= axes

@@ -56,7 +56,7 @@ def compare_profiles(answers: pd.DataFrame, campagne: str | None = None) -> pd.D
     >>> compare_profiles(a)["ecart_elus_agents"].to_dict()
     {'G': 2.0, 'Q': 1.0, 'Ensemble': 1.5}
     """
-    campagne = campagne or sorted(answers["campagne"].unique())[-1]
+    campagne = campagne or max(answers["campagne"].unique())
     camp = answers[answers["campagne"] == campagne]
     if "profil" not in camp.columns:
         camp = camp.assign(profil=NO_PROFILE)

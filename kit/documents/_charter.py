@@ -12,7 +12,6 @@ from kit.documents import _facts as facts
 from kit.documents._docx import Writer, clean
 from kit.workspace import EXTERNAL_HOLDERS
 
-
 #: Libellés des clés usuelles de ``equipe_donnees`` (les autres : soulignés remplacés).
 _TEAM_LABELS = {"analyste": "Analyste", "dpo": "DPO", "dsi": "DSI",
                 "administrateur_general_des_donnees": "Administrateur général des données",
