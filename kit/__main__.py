@@ -11,6 +11,10 @@ Commandes :
 - ``rapport --config FICHIER [--sortie DOSSIER] [--etapes 01,03]`` : exécute les notebooks que
   la configuration permet et écrit les rapports HTML et leur index.
 - ``demo`` : ``rapport`` sur la collectivité d'exemple, rapports dans reports/.
+- ``documents --config FICHIER [--sortie DOSSIER]`` : écrit la charte de la donnée, les clauses
+  données des contrats, le plan d'acculturation et la note d'organisation (Word) de la
+  collectivité, dans reports/documents/ par défaut (0 : écrits, 2 : configuration ou fichiers
+  illisibles).
 
 Codes de sortie de ``valider`` : 0 fichier valide, 1 fichier avec erreurs, 2 fichier ou schéma
 illisible.
@@ -24,13 +28,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kit._cli import FrenchParser
+from kit.documents import DEFAULT_DIR, write_documents
 from kit.errors import KitError
 from kit.io import load_table
 from kit.project import create_workspace, run_report, update_workspace
 from kit.quality import profile
 from kit.schemas import load_schema
 from kit.validation import validate
-from kit.workspace import SAMPLES_DIR, run_collection
+from kit.workspace import SAMPLES_DIR, load_config, run_collection
 
 EXIT_OK, EXIT_INVALID, EXIT_UNREADABLE = 0, 1, 2
 
@@ -120,6 +125,21 @@ def build_parser() -> argparse.ArgumentParser:
                     "un rapport HTML sans code, lisible hors ligne, dans reports/.")
     demo.add_argument("-h", "--help", action="help", help="affiche cette aide et quitte")
     demo.set_defaults(func=_cmd_demo)
+    documents = sub.add_parser(
+        "documents", add_help=False,
+        help="écrit la charte, les clauses des contrats, le plan d'acculturation et la note "
+             "d'organisation (Word)",
+        description="Refait le diagnostic et la priorisation depuis la configuration, puis "
+                    "écrit les documents de la méthode en Word modifiable : "
+                    "charte_donnees.docx, clauses_donnees_<operateur>.docx, "
+                    "plan_acculturation.docx, organisation.docx. Codes de sortie : 0 écrits, "
+                    "2 configuration ou fichiers illisibles.")
+    documents.add_argument("-h", "--help", action="help", help="affiche cette aide et quitte")
+    documents.add_argument("--config", required=True, metavar="FICHIER",
+                           help="configuration YAML de la collectivité")
+    documents.add_argument("--sortie", metavar="DOSSIER", default=None,
+                           help="dossier des documents (défaut : reports/documents/)")
+    documents.set_defaults(func=_cmd_documents)
     return parser
 
 
@@ -136,6 +156,25 @@ def _cmd_init(args: argparse.Namespace) -> int:
         return EXIT_UNREADABLE
     print(workspace.to_text())
     return EXIT_OK
+
+
+def _cmd_documents(args: argparse.Namespace) -> int:
+    try:
+        written = write_documents(load_config(args.config), args.sortie)
+    except KitError as exc:
+        print(f"Erreur : {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    except OSError as exc:
+        print(f"Erreur : impossible d'écrire dans « {args.sortie or DEFAULT_DIR} » "
+              f"({exc.strerror or exc}). Choisissez un autre dossier avec --sortie.",
+              file=sys.stderr)
+        return EXIT_UNREADABLE
+    paths = written.paths()
+    print(f"{len(paths)} document(s) écrit(s) dans {paths[0].parent} :")
+    for path in paths:
+        print(f"- {path.name}")
+    return EXIT_OK
+
 
 
 def _cmd_collecter(args: argparse.Namespace) -> int:

@@ -23,8 +23,8 @@ from kit._gate import mask_frame, mask_personal  # réexportés : masquer avant 
 from kit._personal import PERSONAL_SHARE, column_kind, has_personal  # noqa: F401 (réexporté)
 from kit.validation import as_text, cell_text
 
-__all__ = ["Profile", "detect_personal_data", "mask_frame", "mask_personal", "personal_findings",
-           "personal_fragments", "profile"]
+__all__ = ["Profile", "detect_personal_data", "mask_frame", "mask_personal",
+           "mask_personal_fragments", "personal_findings", "personal_fragments", "profile"]
 
 _SAMPLE = 2000
 
@@ -132,6 +132,19 @@ def personal_findings(df: pd.DataFrame) -> list[str]:
             found.append(f"« {column} » ({leaks} cellule(s) contenant un e-mail, un téléphone, "
                          "un NIR ou un IBAN)")
     return found
+
+
+def mask_personal_fragments(text: str, mask: str = "[donnée personnelle masquée]") -> str:
+    """Remplace dans un texte libre chaque e-mail, numéro de téléphone, NIR ou IBAN par `mask`
+    (repérage en temps linéaire de `kit._gate.mask_personal`).
+
+    Examples
+    --------
+    >>> mask_personal_fragments("écrire à a.b@exemple.fr ou au 06 12 34 56 78")
+    'écrire à [donnée personnelle masquée] ou au [donnée personnelle masquée]'
+    """
+    masked, _ = mask_personal(text)
+    return masked.replace("[masqué]", mask)
 
 
 def _kind(s: pd.Series, declared: str | None) -> str:

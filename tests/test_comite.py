@@ -88,7 +88,8 @@ class TestSample:
         assert len(values) == len(point.kpis.values)
         assert values["fin"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
         published = comite.published_files(paths).set_index("fichier")
-        assert published.loc["maturite.csv", "lignes"] == 24
+        # une ligne par question du questionnaire 1.1.0 (30 questions, dix axes)
+        assert published.loc["maturite.csv", "lignes"] == 30
         assert published["licence"].str.contains("Licence Ouverte").all()
 
 

@@ -658,12 +658,12 @@ def test_valid_formulas_compute_or_raise_formula_error(small_tables, root, perio
     assert isinstance(s.attrs["problemes"], list)
 
 
-def test_hostile_inputs_are_fast():
-    import time
+def test_hostile_inputs_are_handled():
+    """Entrées hostiles (imbrications, répétitions) : une erreur de formule ou un arbre, jamais
+    une exception Python ni une récursion sans fin. La vitesse se mesure dans benchmarks/, pas
+    ici (une machine chargée rendrait le test instable)."""
     for text in ["(" * 2000, "-" * 1999 + "1", "somme(" * 400, '"' * 2000, "`" * 1999,
                  "a" * 2000, "1" * 2000, "non " * 499 + "x", "x" + "+x" * 999,
                  "\x00" * 50, "somme(x où " + "a=1 et " * 280 + "a=1)",
                  string.printable * 20]:
-        t0 = time.perf_counter()
         _safe_parse(text[:2000])
-        assert time.perf_counter() - t0 < 0.5, text[:30]

@@ -252,10 +252,10 @@ class TestMaturityContent:
         enum = next(f for f in schema["fields"] if f["name"] == "axe")["constraints"]["enum"]
         assert [label for _, label in content.AXES] == enum
         assert [code for code, _ in content.AXES] == ["GOV", "ORG", "OUT", "QUA", "RGPD",
-                                                       "OUV", "CIT", "COOP"]
+                                                       "OUV", "CIT", "COOP", "EVA", "MOY"]
 
     def test_three_complete_questions_per_axis(self) -> None:
-        assert len(content.QUESTIONS) == 24
+        assert len(content.QUESTIONS) == 30 and len(content.QUESTIONS_V1) == 24
         labels = dict(content.AXES)
         for code, label in content.AXES:
             mine = [q for q in content.QUESTIONS if q["axe"] == label]
@@ -279,8 +279,8 @@ class TestQuestionnaire:
         wb = openpyxl.load_workbook(path)
         assert wb.sheetnames[:3] == ["Questionnaire", "Identification", "Mode d'emploi"]
         df = kit.load_table(path, sheet="Questionnaire", schema="questionnaire_maturite")
-        assert len(df) == 24 and df["reponse"].isna().all()
-        assert df["axe"].nunique() == 8
+        assert len(df) == 30 and df["reponse"].isna().all()
+        assert df["axe"].nunique() == 10
         assert wb["Questionnaire"]["C2"].alignment.wrap_text
         props = {p.name: p.value for p in wb.custom_doc_props}
         assert props["kit_version_contenu"] == content.CONTENT_VERSION
@@ -321,16 +321,18 @@ class TestIdentification:
     def test_read_values(self, tmp_path: Path) -> None:
         path = write_questionnaire(tmp_path / "q.xlsx", collectivite="Clairval",
                                    service="Groupe de travail", campagne=dt.date(2025, 3, 14))
-        _fill(path, "Identification", {"B5": "Cheffe de service"})
+        _fill(path, "Identification", {"B5": "Cheffe de service", "B6": "direction"})
         assert read_identification(path) == {
             "collectivite": "Clairval", "service": "Groupe de travail",
-            "campagne": dt.date(2025, 3, 14), "fonction": "Cheffe de service"}
+            "campagne": dt.date(2025, 3, 14), "fonction": "Cheffe de service",
+            "profil": "direction"}
 
     def test_loads_as_two_column_table(self, tmp_path: Path) -> None:
         path = write_questionnaire(tmp_path / "q.xlsx", service="Eau",
                                    campagne=dt.date(2025, 3, 14))
         df = kit.load_table(path, sheet="Identification")
-        assert list(df.columns) == ["Champ", "Valeur"] and len(df) == 4
+        # collectivité, service, date, fonction, profil du répondant (version 1.1.0)
+        assert list(df.columns) == ["Champ", "Valeur"] and len(df) == 5
         assert df.loc[df["Champ"].str.startswith("Service"), "Valeur"].iloc[0] == "Eau"
 
     def test_text_date_accepted(self, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -264,9 +263,7 @@ class TestReport:
         schema = {"fields": [field("code", pattern="\\d{5}", unique=True),
                              field("montant", "number", required=True, minimum=0),
                              field("date", "date"), field("nature", enum=["a", "b"])]}
-        start = time.perf_counter()
-        r = validate(df, schema)
-        assert time.perf_counter() - start < 8
+        r = validate(df, schema)  # la vitesse se mesure dans benchmarks/, pas ici
         assert list(zip(r.errors["ligne"], r.errors["code"], strict=True)) == [
             (n - 3, "type"), (n - 2, "requis"), (n - 1, "contrainte"), (n - 1, "type")]
 

@@ -41,6 +41,7 @@ from kit.diagnostic._maturity import (
     skills_map,
     strengths_weaknesses,
 )
+from kit.diagnostic._respondents import NO_PROFILE, compare_profiles, respondent_profile
 from kit.errors import ConfigError, DataError
 from kit.workspace import (
     ACCESSIBLE_MODES,
@@ -55,14 +56,20 @@ from kit.workspace import (
 )
 
 __all__ = [
-    "ACCESSIBLE_MODES", "FRESHNESS_DAYS", "LEVELS", "RGPD_CODES", "Diagnostic", "check_inventory",
-    "compare_with_peers", "crossing_edges", "export_open_maturity", "freshness",
-    "holder_access", "improvement_actions", "inventory_scorecard", "lessons_table", "level_label",
+    "ACCESSIBLE_MODES", "FRESHNESS_DAYS", "LEVELS", "NO_PROFILE", "RGPD_CODES", "Diagnostic",
+    "check_inventory", "compare_profiles", "compare_with_peers", "crossing_edges",
+    "export_open_maturity", "freshness", "holder_access", "improvement_actions",
+    "inventory_scorecard", "lessons_table", "level_label",
     "load_inventories", "load_maturity", "load_peer_maturity", "load_register",
-    "maturity_levels", "maturity_progress", "peer_lessons", "problem_summary", "run_diagnostic",
+    "maturity_levels", "maturity_progress", "peer_lessons", "problem_summary",
+    "respondent_profile", "run_diagnostic",
     "score_maturity", "skills_map", "strengths_weaknesses", "uncontrolled_holdings",
     "write_synthesis",
 ]
+
+
+#: Écart moyen (en points sur 5) entre élus et agents à partir duquel la synthèse le signale.
+PROFILE_GAP = 0.5
 
 
 @dataclass
@@ -90,6 +97,9 @@ class Diagnostic:
     lessons: pd.DataFrame | None = None
     skills: pd.DataFrame | None = None
     files: dict[str, Any] = field(default_factory=dict)
+    #: scores par axe et par profil de répondant (élu, direction, agent) à la dernière
+    #: campagne, écart élus − agents (`compare_profiles`) ; None si aucun profil n'est indiqué
+    profiles: pd.DataFrame | None = None
 
 
 def _paths(config: dict[str, Any]) -> dict[str, Any]:
@@ -204,6 +214,9 @@ def _compute(config: dict[str, Any], paths: dict[str, Any]) -> tuple[Diagnostic,
         files={k: str(v) for k, v in paths.items() if k != "maturite"})
     if answers["campagne"].nunique() > 1:
         diag.progress = maturity_progress(scores)
+    last_answers = answers[answers["campagne"] == sorted(answers["campagne"].unique())[-1]]
+    if last_answers["profil"].ne(NO_PROFILE).any():
+        diag.profiles = compare_profiles(answers)
     return diag, answers
 
 
@@ -274,6 +287,13 @@ def write_synthesis(diag: Diagnostic) -> str:
             zip(weak["axe"], weak["score"])) + ".")
     weaknesses.append(f"{late} jeu(x) de données sur {len(diag.fresh)} ne sont plus à jour au "
                       "regard de leur fréquence annoncée.")
+    gap = (diag.profiles.loc["Ensemble", "ecart_elus_agents"]
+           if diag.profiles is not None else float("nan"))
+    if pd.notna(gap) and abs(gap) >= PROFILE_GAP:
+        weaknesses.append(f"Regards croisés : les élus jugent la maturité "
+                          f"{'plus' if gap > 0 else 'moins'} élevée que les agents "
+                          f"({fmt_number(abs(gap), 2)} point d'écart en moyenne sur les axes) : "
+                          "un écart à discuter en atelier.")
     if len(diag.uncontrolled):
         holders = diag.uncontrolled["nom_delegataire"].nunique()
         weaknesses.append(f"{len(diag.uncontrolled)} jeu(x) détenu(s) par {holders} "

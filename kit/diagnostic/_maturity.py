@@ -12,9 +12,10 @@ from typing import Any
 import pandas as pd
 
 from kit._gate import neutralise_frame
+from kit.diagnostic._respondents import NO_PROFILE, comments, respondent_profile
 from kit.errors import DataError, KitError
 from kit.quality import personal_findings
-from kit.templates import read_identification
+from kit.templates import PROFILES, read_identification
 from kit.workspace import expand_sources, load_many, problem, problems_frame
 
 __all__ = [
@@ -44,8 +45,8 @@ STRONG, WEAK = 3.5, 2.5
 #: carte des compétences : on ne doit pas pouvoir y lire le niveau d'une personne.
 MIN_AGENTS = 3
 
-_ANSWER_COLUMNS = ["campagne", "service", "fichier", "feuille", "ligne", "axe", "code",
-                   "question", "reponse", "niveau_cible", "action_amelioration",
+_ANSWER_COLUMNS = ["campagne", "service", "profil", "fichier", "feuille", "ligne", "axe", "code",
+                   "question", "reponse", "niveau_cible", "commentaire", "action_amelioration",
                    "niveau_1", "niveau_2", "niveau_3", "niveau_4", "niveau_5"]
 
 
@@ -87,13 +88,14 @@ def load_maturity(sources: str | Path | Iterable[str | Path], campagne: str | No
     Returns
     -------
     tuple[pandas.DataFrame, pandas.DataFrame]
-        Les réponses (une ligne par service et par question : campagne, service, fichier,
-        feuille, ligne, axe, code, question, reponse, niveau_cible, action_amelioration,
-        niveau_1 à niveau_5) et les
+        Les réponses (une ligne par service et par question : campagne, service, profil du
+        répondant, fichier, feuille, ligne, axe, code, question, reponse, niveau_cible,
+        commentaire, action_amelioration, niveau_1 à niveau_5) et les
         problèmes. Une réponse hors de l'échelle 1 à 5 est écartée et citée avec sa cellule ; un
         questionnaire sans aucune réponse est signalé et n'est pas compté ; un questionnaire
         auquel manquent des questions que les autres ont (ancienne version du modèle) est
-        signalé, ses réponses sont comptées.
+        signalé, ses réponses sont comptées. Un questionnaire de la version 1.0.0 (24
+        questions, sans profil) se lit : son profil est « non indiqué ».
     """
     frames, problems = [], []
     for path in expand_sources(sources, template="questionnaire_maturite"):
@@ -119,7 +121,17 @@ def load_maturity(sources: str | Path | Iterable[str | Path], campagne: str | No
                 f"{letter}{table['ligne'].max()}) : il n'est pas compté. Relancez le service."),
                 code="questionnaire-vide", niveau="avertissement", feuille="Questionnaire"))
             continue
-        frames.append(table.assign(campagne=label or "inconnue", service=service))
+        profil = respondent_profile(ident.get("profil"))
+        if profil == NO_PROFILE and str(ident.get("profil") or "").strip():
+            problems.append(problem(path, (
+                f"Profil du répondant « {ident['profil']} » non reconnu (feuille "
+                f"« Identification ») : attendu {', '.join(PROFILES)}. Les réponses sont "
+                f"comptées sous « {NO_PROFILE} »."), code="profil-inconnu",
+                niveau="avertissement", feuille="Identification"))
+        if "commentaire" not in table.columns:
+            table = table.assign(commentaire=None)
+        frames.append(table.assign(campagne=label or "inconnue", service=service,
+                                   profil=profil))
     if not frames:
         return pd.DataFrame(columns=_ANSWER_COLUMNS), problems_frame(problems)
     answers = pd.concat(frames, ignore_index=True)[_ANSWER_COLUMNS]
@@ -143,8 +155,9 @@ def _missing_questions(answers: pd.DataFrame) -> list[dict[str, Any]]:
     return found
 
 
-def score_maturity(answers: pd.DataFrame) -> pd.DataFrame:
-    """Score de chaque service sur chaque axe : moyenne des réponses données (1 à 5).
+def score_maturity(answers: pd.DataFrame, by: str = "service") -> pd.DataFrame:
+    """Score de chaque service (ou de chaque profil de répondant, ``by="profil"``) sur chaque
+    axe : moyenne des réponses données (1 à 5).
 
     Une question sans réponse (« je ne sais pas ») n'entre pas dans la moyenne ; le nombre de
     réponses est donné à côté. ``cible`` est la moyenne des niveaux visés indiqués et
@@ -158,15 +171,20 @@ def score_maturity(answers: pd.DataFrame) -> pd.DataFrame:
     >>> score_maturity(a)[["axe", "score", "cible", "ecart", "nb_reponses"]].values.tolist()
     [['G', 2.5, 4.0, 1.5, 2], ['Q', nan, nan, nan, 0]]
     """
+    if by not in ("service", "profil"):
+        raise KitError(f"« by » vaut « service » ou « profil », reçu {by!r}.")
     data = answers.assign(
         reponse=pd.to_numeric(answers["reponse"]).astype(float),
         niveau_cible=pd.to_numeric(answers["niveau_cible"]).astype(float))
-    out = data.groupby(["campagne", "service", "axe"], sort=False).agg(
+    if by not in data.columns:  # réponses lues avant l'arrivée du profil
+        data[by] = NO_PROFILE
+    data[by] = data[by].fillna(NO_PROFILE) if by == "profil" else data[by]
+    out = data.groupby(["campagne", by, "axe"], sort=False).agg(
         score=("reponse", "mean"), cible=("niveau_cible", "mean"),
         nb_questions=("code", "size"), nb_reponses=("reponse", "count")).reset_index()
     out["ecart"] = out["cible"] - out["score"]
     out[["score", "cible", "ecart"]] = out[["score", "cible", "ecart"]].round(2)
-    return out[["campagne", "service", "axe", "score", "cible", "ecart", "nb_questions",
+    return out[["campagne", by, "axe", "score", "cible", "ecart", "nb_questions",
                 "nb_reponses"]]
 
 
@@ -215,7 +233,8 @@ def improvement_actions(answers: pd.DataFrame, threshold: float = 2.0,
     """Actions d'amélioration des questions les plus faibles (moyenne ≤ `threshold`).
 
     L'action est celle écrite dans le questionnaire (modifiable par le consultant) ; les
-    services qui ont répondu 1 ou 2 sont listés.
+    services qui ont répondu 1 ou 2 sont listés, et ``commentaires`` reprend ce qu'ils ont
+    écrit à côté de ces réponses (« Service : commentaire », e-mails et téléphones masqués).
     """
     campagne = campagne or sorted(answers["campagne"].unique())[-1]
     camp = answers[answers["campagne"] == campagne].assign(
@@ -229,9 +248,11 @@ def improvement_actions(answers: pd.DataFrame, threshold: float = 2.0,
         low = sorted(g.loc[g["reponse"] <= 2, "service"].unique())
         rows.append({"axe": axe, "code": code, "question": g["question"].iloc[0],
                      "score": round(mean, 2), "services_concernes": ", ".join(low),
+                     "commentaires": comments(g[g["reponse"] <= 2]),
                      "action": actions.mode().iloc[0] if len(actions) else
                      "(aucune action proposée dans le questionnaire)"})
-    columns = ["axe", "code", "question", "score", "services_concernes", "action"]
+    columns = ["axe", "code", "question", "score", "services_concernes", "commentaires",
+               "action"]
     out = pd.DataFrame(rows, columns=columns)
     return out.sort_values(["score", "code"], kind="stable").reset_index(drop=True)
 

@@ -38,17 +38,21 @@ from kit.schemas import SCHEMAS_DIR, load_schema
 from kit.templates import _sheet as ts
 from kit.templates._maturity_content import AXES as MATURITY_AXES
 from kit.templates._maturity_content import QUESTIONS as MATURITY_QUESTIONS
+from kit.templates._maturity_content import QUESTIONS_V1 as MATURITY_QUESTIONS_V1
 from kit.templates._maturity_content import SCALE as MATURITY_SCALE
 from kit.templates._questionnaire import (
     IDENTIFICATION_FIELDS,
     IDENTIFICATION_SHEET,
+    PROFILES,
     QUESTIONNAIRE_SHEET,
     read_identification,
     write_questionnaire,
 )
 from kit.templates._workbook import WORKBOOKS, write_workbook_template
 
-__all__ = ["MATURITY_AXES", "MATURITY_QUESTIONS", "MATURITY_SCALE", "IDENTIFICATION_FIELDS", "IDENTIFICATION_SHEET", "QUESTIONNAIRE_SHEET", "TEMPLATES", "WORKBOOKS",
+__all__ = ["MATURITY_AXES", "MATURITY_QUESTIONS", "MATURITY_QUESTIONS_V1", "MATURITY_SCALE",
+           "PROFILES", "IDENTIFICATION_FIELDS", "IDENTIFICATION_SHEET", "QUESTIONNAIRE_SHEET",
+           "TEMPLATES", "WORKBOOKS",
            "build_templates", "main", "read_identification", "read_template_version",
            "write_questionnaire", "write_template", "write_workbook_template"]
 

@@ -1,8 +1,11 @@
 """Contenu du questionnaire de maturité données : axes, questions, niveaux décrits, actions.
 
-Le questionnaire est répondu par service (ou par le groupe de travail). Il compte huit axes, ceux
+Le questionnaire est répondu par service (ou par le groupe de travail). Il compte dix axes, ceux
 qu'examinent les guides publics destinés aux collectivités (gouvernance, organisation, outils,
-qualité, protection des données, ouverture, citoyens, coopération), et trois questions par axe.
+qualité, protection des données, ouverture, citoyens, coopération, usage de la donnée pour
+décider et évaluer, moyens et investissements), et trois questions par axe. Les deux derniers
+axes sont arrivés avec la version 1.1.0 : un questionnaire rempli sur la version 1.0.0 (24
+questions, `QUESTIONS_V1`) se lit toujours.
 Chaque question décrit cinq niveaux observables, du niveau 1 (« rien n'existe ») au niveau 5
 (« exemplaire, partagé avec d'autres »), et propose une action d'amélioration concrète pour les
 réponses 1 ou 2.
@@ -16,8 +19,8 @@ Les libellés des axes sont exactement les valeurs permises du champ ``axe`` du 
 
 Examples
 --------
->>> len(AXES), len(QUESTIONS)
-(8, 24)
+>>> len(AXES), len(QUESTIONS), len(QUESTIONS_V1)
+(10, 30, 24)
 >>> QUESTIONS[0]["code"], QUESTIONS[0]["axe"]
 ('GOV-1', 'Gouvernance et pilotage')
 """
@@ -25,7 +28,7 @@ Examples
 from __future__ import annotations
 
 #: Version du contenu (questions, niveaux, actions) ; à augmenter à chaque modification.
-CONTENT_VERSION = "1.0.0"
+CONTENT_VERSION = "1.1.0"
 
 #: Axes dans l'ordre : (code court, libellé exact de l'énumération du schéma).
 AXES: list[tuple[str, str]] = [
@@ -37,7 +40,11 @@ AXES: list[tuple[str, str]] = [
     ("OUV", "Ouverture et partage"),
     ("CIT", "Implication des citoyens"),
     ("COOP", "Coopération avec les partenaires et les territoires"),
+    ("EVA", "Usage de la donnée pour décider et évaluer"),
+    ("MOY", "Moyens et investissements"),
 ]
+#: Axes de la version 1.0.0 du questionnaire (avant les axes EVA et MOY).
+AXES_V1 = [code for code, _ in AXES[:8]]
 
 #: Échelle commune : sens général de chaque niveau (chaque question le précise).
 SCALE: list[tuple[int, str, str]] = [
@@ -61,7 +68,7 @@ def _q(axe: str, code: str, question: str, niveaux: tuple[str, str, str, str, st
     return row
 
 
-#: Les 24 questions, dans l'ordre des axes ; clés = noms des champs du schéma.
+#: Les 30 questions, dans l'ordre des axes ; clés = noms des champs du schéma.
 QUESTIONS: list[dict[str, str]] = [
     # ------------------------------------------------------------------ gouvernance et pilotage
     _q("GOV", "GOV-1",
@@ -438,4 +445,86 @@ QUESTIONS: list[dict[str, str]] = [
         "données, logiciels libres) et publie ses méthodes et ses outils."),
        "Rejoindre un réseau de collectivités sur les données (réseau régional, OpenDataFrance) "
        "et y présenter un projet de la collectivité lors d'une rencontre."),
+    # ------------------------------------------------------- usage pour décider et évaluer
+    _q("EVA", "EVA-1",
+       "Les décisions des élus et de la direction s'appuient-elles sur des données (notes de "
+       "décision, arbitrages budgétaires, choix d'investissement) ?",
+       ("Les décisions se prennent sans chiffres, sur l'expérience ou l'urgence.",
+        "Quelques chiffres sont cités au cas par cas, quand un agent les a sous la main.",
+        "Les notes de décision importantes comportent des données, sans règle commune ni "
+        "vérification de leur source.",
+        "Toute décision importante est accompagnée d'une note chiffrée (sources citées, "
+        "hypothèses écrites), présentée aux élus avant l'arbitrage.",
+        "Les données des décisions sont publiées avec elles et leur usage est évalué ; la "
+        "pratique est partagée avec d'autres collectivités."),
+       "Ajouter à la trame des notes pour le bureau municipal une rubrique « ce que disent les "
+       "données » (deux ou trois chiffres sourcés) et l'utiliser pour les trois prochains "
+       "arbitrages."),
+    _q("EVA", "EVA-2",
+       "Les politiques publiques sont-elles suivies avec des indicateurs définis à l'avance "
+       "(objectif, cible, source, fréquence) ?",
+       ("Aucun indicateur de suivi des politiques publiques.",
+        "Des indicateurs existent dans certains services, sans cible ni calendrier.",
+        "Un tableau de bord suit quelques politiques, mis à jour irrégulièrement.",
+        "Chaque politique prioritaire a des indicateurs avec cible, source et fréquence, "
+        "présentés régulièrement aux élus.",
+        "Les indicateurs sont publiés, comparés à d'autres territoires et révisés à chaque "
+        "bilan."),
+       "Choisir une politique prioritaire et lui donner trois indicateurs avec cible, source et "
+       "fréquence, suivis dans le catalogue des indicateurs du kit."),
+    _q("EVA", "EVA-3",
+       "Les actions et services sont-ils évalués après coup à l'aide de données (effets "
+       "mesurés, comparaison avant et après, retours des usagers) ?",
+       ("Aucune évaluation : les actions sont reconduites sans bilan.",
+        "Des bilans qualitatifs sont faits ponctuellement, sans données.",
+        "Quelques actions sont évaluées avec des données, à l'initiative d'un service.",
+        "Un programme d'évaluation est adopté : les actions importantes sont évaluées avec des "
+        "données et les résultats présentés aux élus.",
+        "Les évaluations sont publiées, modifient les politiques et nourrissent les échanges "
+        "avec d'autres territoires."),
+       "Évaluer une action récente (coût, bénéficiaires, effet mesuré avant et après) et en "
+       "présenter le bilan chiffré en commission."),
+    # ------------------------------------------------------------- moyens et investissements
+    _q("MOY", "MOY-1",
+       "La collectivité consacre-t-elle un budget identifié aux données (outils, formation, "
+       "accompagnement, ouverture) ?",
+       ("Aucun budget : les dépenses liées aux données sont dispersées ou inexistantes.",
+        "Des dépenses ponctuelles existent dans les budgets des services, sans vue d'ensemble.",
+        "Un budget données est identifié pour un projet ou une année, sans programmation.",
+        "Un budget pluriannuel est voté pour la stratégie données (fonctionnement et "
+        "investissement) et son exécution est suivie.",
+        "Le budget est évalué au regard des résultats obtenus et des économies réalisées ; des "
+        "financements extérieurs (État, région, Europe) sont mobilisés."),
+       "Recenser les dépenses liées aux données de l'année passée (logiciels, prestations, "
+       "formations) et proposer une ligne budgétaire dédiée au prochain budget."),
+    _q("MOY", "MOY-2",
+       "Du temps d'agent est-il dédié aux données (administration des données, analyse, "
+       "relais dans les services) ?",
+       ("Personne n'a de temps dédié aux données.",
+        "Des agents s'en occupent en plus de leur poste, sans temps reconnu.",
+        "Un agent a une part de son temps dédiée aux données, inscrite dans sa fiche de poste.",
+        "Une équipe (administrateur des données, analyste) et des relais identifiés dans les "
+        "services disposent de temps dédié.",
+        "Les effectifs sont ajustés aux besoins, les parcours professionnels reconnus et "
+        "l'équipe partagée avec d'autres structures."),
+       "Inscrire dans les fiches de poste le temps consacré aux données par l'administrateur "
+       "des données et par un relais dans chaque service."),
+    _q("MOY", "MOY-3",
+       "Les moyens (outils, expertise, achats) sont-ils mutualisés avec l'EPCI, d'autres "
+       "collectivités ou des opérateurs publics ?",
+       ("Aucune mutualisation des moyens.",
+        "Des échanges ponctuels de prestations ou de licences ont lieu.",
+        "Une mutualisation existe pour un outil ou une compétence (SIG, DPO), sans convention "
+        "d'ensemble.",
+        "Une convention organise la mutualisation des outils, des achats et de l'expertise "
+        "données avec l'EPCI ou un syndicat.",
+        "La mutualisation est évaluée et étendue (groupements de commande, plateforme "
+        "régionale, équipe partagée)."),
+       "Proposer à l'EPCI un groupement de commande ou une convention de mutualisation pour un "
+       "premier outil ou une compétence données (SIG, DPO, portail open data)."),
 ]
+
+#: Les 24 questions de la version 1.0.0 (huit premiers axes), pour écrire ou relire les
+#: questionnaires remplis sur l'ancien modèle.
+QUESTIONS_V1: list[dict[str, str]] = [q for q in QUESTIONS
+                                      if q["code"].split("-")[0] in AXES_V1]

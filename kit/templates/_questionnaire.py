@@ -32,7 +32,10 @@ IDENTIFICATION_FIELDS = [
     ("service", "Service (ou « Groupe de travail »)"),
     ("campagne", "Date de la campagne"),
     ("fonction", "Fonction du répondant (pas de nom)"),
+    ("profil", "Profil du répondant (élu, direction, agent)"),
 ]
+#: Profils de répondant proposés dans la feuille « Identification ».
+PROFILES = ("élu", "direction", "agent")
 _QUESTION_WIDTHS = {"axe": 18, "code": 9, "question": 45, "niveau_1": 30, "niveau_2": 30,
                     "niveau_3": 30, "niveau_4": 30, "niveau_5": 30, "reponse": 11,
                     "niveau_cible": 11, "commentaire": 35, "action_amelioration": 45}
@@ -51,11 +54,15 @@ def _merge_answers(questions: list[dict[str, Any]],
             f"{', '.join(by_code)}.")
     for code, answer in answers.items():
         if isinstance(answer, (tuple, list)):
-            if len(answer) != 2:
+            if len(answer) not in (2, 3):
                 raise DataError(
-                    f"La réponse à « {code} » doit être un niveau ou un couple (réponse, niveau "
-                    f"visé) ; reçu {answer!r}.")
-            by_code[str(code)]["reponse"], by_code[str(code)]["niveau_cible"] = answer
+                    f"La réponse à « {code} » doit être un niveau, un couple (réponse, niveau "
+                    f"visé) ou un triplet (réponse, niveau visé, commentaire) ; reçu "
+                    f"{answer!r}.")
+            row = by_code[str(code)]
+            row["reponse"], row["niveau_cible"] = answer[0], answer[1]
+            if len(answer) == 3:
+                row["commentaire"] = answer[2]
         else:
             by_code[str(code)]["reponse"] = answer
     return rows
@@ -64,7 +71,8 @@ def _merge_answers(questions: list[dict[str, Any]],
 def write_questionnaire(path: str | Path, *, collectivite: str = "", service: str = "",
                         campagne: dt.date | None = None,
                         answers: Mapping[str, Any] | None = None,
-                        questions: Sequence[Mapping[str, Any]] | None = None) -> Path:
+                        questions: Sequence[Mapping[str, Any]] | None = None,
+                        profil: str = "", respondent_profile: bool = True) -> Path:
     """Écrit le questionnaire de maturité données d'un service (ou du groupe de travail).
 
     Feuilles : « Questionnaire » (en premier : une ligne par question, cinq niveaux décrits,
@@ -81,11 +89,18 @@ def write_questionnaire(path: str | Path, *, collectivite: str = "", service: st
     campagne
         Date de la campagne (écrite comme une vraie date) ; vide par défaut.
     answers
-        Réponses par code de question : ``{"GOV-1": 2}`` ou ``{"GOV-1": (2, 4)}`` (réponse,
-        niveau visé). Écrites telles quelles, sans contrôle.
+        Réponses par code de question : ``{"GOV-1": 2}``, ``{"GOV-1": (2, 4)}`` (réponse,
+        niveau visé) ou ``{"GOV-1": (2, 4, "commentaire")}``. Écrites telles quelles, sans
+        contrôle.
     questions
         Questions à utiliser à la place de celles du kit (`kit.templates._maturity_content.QUESTIONS`) :
-        dictionnaires dont les clés sont les champs du schéma ``questionnaire_maturite``.
+        dictionnaires dont les clés sont les champs du schéma ``questionnaire_maturite``
+        (``QUESTIONS_V1`` : les 24 questions de la version 1.0.0).
+    profil
+        Profil du répondant pré-rempli (« élu », « direction » ou « agent »), vide par défaut.
+    respondent_profile
+        False écrit la feuille « Identification » de la version 1.0.0, sans la ligne du
+        profil (pour reproduire un questionnaire rempli sur l'ancien modèle).
 
     Returns
     -------
@@ -104,7 +119,7 @@ def write_questionnaire(path: str | Path, *, collectivite: str = "", service: st
     ...                              service="Eau", answers={"GOV-1": (2, 4)})
     >>> df = kit.load_table(chemin, sheet="Questionnaire", schema="questionnaire_maturite")
     >>> len(df), int(df.loc[df["code"] == "GOV-1", "reponse"].iloc[0])
-    (24, 2)
+    (30, 2)
     """
     spec = load_schema("questionnaire_maturite")
     fields = spec["fields"]
@@ -138,7 +153,7 @@ def write_questionnaire(path: str | Path, *, collectivite: str = "", service: st
             dv.add(f"{letter}2:{letter}{last}")
             ws.data_validations.append(dv)
     _write_identification(wb.create_sheet(IDENTIFICATION_SHEET), collectivite, service,
-                          campagne)
+                          campagne, profil, respondent_profile)
     name, version = str(spec["name"]), str(spec["version"])
     title = str(spec.get("title"))
     guide = wb.create_sheet(ts.GUIDE_SHEET)
@@ -149,13 +164,15 @@ def write_questionnaire(path: str | Path, *, collectivite: str = "", service: st
 
 
 def _write_identification(ws: Any, collectivite: str, service: str,
-                          campagne: dt.date | None) -> None:
+                          campagne: dt.date | None, profil: str = "",
+                          respondent_profile: bool = True) -> None:
     values = {"collectivite": collectivite, "service": service, "campagne": campagne,
-              "fonction": ""}
+              "fonction": "", "profil": profil}
+    fields = [f for f in IDENTIFICATION_FIELDS if respondent_profile or f[0] != "profil"]
     for c, text in enumerate(("Champ", "Valeur"), start=1):
         cell = ws.cell(row=1, column=c, value=text)
         cell.font, cell.fill, cell.border = Font(bold=True), ts._HEADER_FILL, ts._HEADER_BORDER
-    for r, (key, label) in enumerate(IDENTIFICATION_FIELDS, start=2):
+    for r, (key, label) in enumerate(fields, start=2):
         ws.cell(row=r, column=1, value=label).font = Font(bold=True)
         ts.put(ws, r, 2, values[key] or None, {"type": "date" if key == "campagne" else
                                                 "string"})
@@ -164,6 +181,12 @@ def _write_identification(ws: Any, collectivite: str, service: str,
             dv = ts.field_validation({"name": "campagne", "title": label, "type": "date",
                                       "description": "Date de la campagne (jj/mm/aaaa)."},
                                      ts.Lists(ws.parent))
+            dv.add(f"B{r}")
+            ws.data_validations.append(dv)
+        if key == "profil":
+            dv = ts.list_validation(label, list(PROFILES), ts.Lists(ws.parent),
+                                    "Élu, direction ou agent : les résultats sont comparés "
+                                    "d'un profil à l'autre.")
             dv.add(f"B{r}")
             ws.data_validations.append(dv)
     ws.column_dimensions["A"].width = 38
@@ -177,14 +200,16 @@ def _questionnaire_sections() -> list[tuple[str, list[str]]]:
     return [
         ("À quoi sert ce questionnaire", [
             "Mesurer la maturité de la collectivité en matière de données, service par service "
-            "(ou pour le groupe de travail), sur huit axes : ce qui existe aujourd'hui, ce qui "
+            "(ou pour le groupe de travail), sur dix axes : ce qui existe aujourd'hui, ce qui "
             "est visé, et les premières actions à mener.",
             "Une même campagne est répondue par chaque service ; la répéter un ou deux ans plus "
             "tard permet de mesurer les progrès."]),
         ("Comment répondre", [
             "1. Feuille « Identification » : indiquez la collectivité, le service (ou « Groupe de "
-            "travail »), la date de la campagne et la fonction du répondant. N'indiquez pas de "
-            "nom : le questionnaire évalue une organisation, pas une personne.",
+            "travail »), la date de la campagne, la fonction du répondant et son profil (élu, "
+            "direction ou agent : l'écart entre les regards des élus et des agents est en soi "
+            "un constat). N'indiquez pas de nom : le questionnaire évalue une organisation, pas "
+            "une personne.",
             "2. Feuille « Questionnaire » : pour chaque question, lisez les cinq niveaux décrits "
             "et choisissez dans « Réponse (1 à 5) » celui qui décrit le mieux la situation "
             "actuelle. Entre deux niveaux, retenez le plus bas. Si vous ne savez pas, laissez "
@@ -195,7 +220,7 @@ def _questionnaire_sections() -> list[tuple[str, list[str]]]:
             "répondre à plusieurs (le service ou le groupe de travail) donne des réponses plus "
             "justes."]),
         ("L'échelle en cinq niveaux", scale),
-        ("Les huit axes (trois questions chacun)", axes),
+        ("Les dix axes (trois questions chacun)", axes),
         ("Ce que deviennent les réponses", [
             "Le kit lit les questionnaires de tous les services, calcule le niveau moyen par axe "
             "et par service, compare la situation au niveau visé et présente le résultat au "
@@ -229,8 +254,9 @@ def read_identification(path: str | Path) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``collectivite``, ``service``, ``fonction`` (textes, "" si vides) et ``campagne``
-        (`datetime.date`, ou None si la date n'est pas renseignée).
+        ``collectivite``, ``service``, ``fonction``, ``profil`` (textes, "" si vides ou absents,
+        comme dans un questionnaire de la version 1.0.0) et ``campagne`` (`datetime.date`, ou
+        None si la date n'est pas renseignée).
 
     Raises
     ------
@@ -256,7 +282,8 @@ def read_identification(path: str | Path) -> dict[str, Any]:
             "Utilisez le modèle questionnaire_maturite.xlsx (python -m kit.templates) et "
             "remplissez sa feuille « Identification » (collectivité, service, date de la "
             "campagne, fonction du répondant).", path) from None
-    out: dict[str, Any] = {"collectivite": "", "service": "", "campagne": None, "fonction": ""}
+    out: dict[str, Any] = {"collectivite": "", "service": "", "campagne": None, "fonction": "",
+                           "profil": ""}
     for row, values in raw.iterrows():
         cells = list(values) + [None, None]
         key = _IDENTIFICATION_WORDS.get(_key(cells[0]).split("_")[0])
@@ -281,7 +308,7 @@ def read_identification(path: str | Path) -> dict[str, Any]:
 #: Premier mot (normalisé) du libellé de la colonne « Champ » → clé rendue.
 _IDENTIFICATION_WORDS = {"collectivite": "collectivite", "service": "service",
                          "groupe": "service", "date": "campagne", "campagne": "campagne",
-                         "fonction": "fonction"}
+                         "fonction": "fonction", "profil": "profil"}
 
 
 def _key(value: Any) -> str:

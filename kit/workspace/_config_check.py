@@ -49,7 +49,8 @@ KNOWN_KEYS = (
     "nom", "fictif", "code_insee", "code", "siren", "niveau", "type", "departement", "region",
     "remarque", "population", "strate", "epci", "exercice", "millesime_geographique",
     "equipe_donnees", "services", "fichiers", "diagnostic", "priorisation", "indicateurs",
-    "benchmark", "comite", "feuille_de_route", "chemins_hors_dossier", "membres", "collecte",
+    "benchmark", "comite", "feuille_de_route", "documents", "chemins_hors_dossier", "membres",
+    "collecte",
 )
 #: Clés connues de chaque section ; les chemins sont décrits par `_PATH_KEYS`.
 SECTION_KEYS = {
@@ -61,6 +62,7 @@ SECTION_KEYS = {
     "comite": ("historique",),
     "feuille_de_route": ("fichier", "date", "prochain_comite", "delai_depot_jours"),
     "collecte": ("attendus",),
+    "documents": ("contrats",),
 }
 _PATH_KEYS = {
     "diagnostic": ("inventaires", "registre", "pairs", "competences"),
@@ -70,6 +72,7 @@ _PATH_KEYS = {
     "comite": ("historique",),
     "feuille_de_route": ("fichier",),
     "collecte": (),
+    "documents": (),
 }
 _ENTRY_KEYS = ("fichier", "service", "schema", "feuille", "jeu", "path", "chemin", "sheet")
 _SERVICE_KEYS = ("nom", "detenteur", "donnees", "dossier")
@@ -305,6 +308,7 @@ class _Checker:
         checks: dict[str, Callable[[Any, Path_], None]] = {
             "type_collectivite": self.text, "maturite": self.campaigns, "poids": self.weights,
             "variables": self.variables, "strates": self.text, "par_habitant": self.names,
+            "contrats": self.contracts,
         }
         for key, check in checks.items():
             if key in known and value.get(key) is not None:
@@ -315,6 +319,11 @@ class _Checker:
         if self.mapping(value, path, "« '2025': diagnostic/maturite_2025 »"):
             for key, item in value.items():
                 self.path(item, (*path, key))
+
+    def contracts(self, value: Any, path: Path_) -> None:
+        if self.mapping(value, path, "« Aquavia Services: '2027-06-30' »"):
+            for key, item in value.items():
+                self.date(item, (*path, key))
 
     def weights(self, value: Any, path: Path_) -> None:
         if self.mapping(value, path, "« impact_usagers: 2 »"):

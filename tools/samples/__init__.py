@@ -30,7 +30,7 @@ from tools.samples._admin import (
 )
 from tools.samples._benchmark import write_benchmark_samples
 from tools.samples._comite import build_committee_history
-from tools.samples._diagnostic import DIAGNOSTIC_DATE, build_diagnostic
+from tools.samples._diagnostic import CONTRACT_ENDS, DIAGNOSTIC_DATE, build_diagnostic
 from tools.samples._io import Registry
 from tools.samples._kpi import (
     CATALOGUE_TRAPS,
@@ -154,6 +154,7 @@ def _collectivite(reg: Registry) -> dict:
         "comite": {"historique": "comite/historique"},
         "feuille_de_route": {"fichier": ROADMAP_FILE, "date": COMMITTEE_DATE,
                              "prochain_comite": NEXT_COMMITTEE, "delai_depot_jours": 60},
+        "documents": {"contrats": CONTRACT_ENDS},
         "benchmark": {
             "indicateurs": "benchmark/indicateurs_pairs.csv",
             "definitions": "benchmark/indicateurs_definitions.csv",

@@ -23,6 +23,9 @@ __all__ = ["DIAGNOSTIC_DATE", "build_diagnostic"]
 
 #: Date du diagnostic dans les exemples (fraîcheur des jeux calculée à cette date).
 DIAGNOSTIC_DATE = dt.date(2026, 1, 15)
+#: Fin des contrats connue de la collectivité (section « documents.contrats » de la
+#: configuration) : les autres opérateurs n'en ont pas, la date est alors « non connue ».
+CONTRACT_ENDS = {"Aquavia Services": "2027-06-30", "Parkopolis": "2031-12-31"}
 
 _FREQ = {"C": "Continuelle", "Q": "Quotidienne ou plusieurs fois par jour",
          "H": "Hebdomadaire ou plusieurs fois par semaine",
@@ -173,6 +176,24 @@ _REGISTER = [
 ]
 
 _AXES = ["GOV", "ORG", "OUT", "QUA", "RGPD", "OUV", "CIT", "COOP"]
+#: Axes arrivés avec la version 1.1.0 du questionnaire (campagne 2025 seulement). Leurs
+#: réponses sont tirées avec un générateur à part, pour que celles des huit premiers axes ne
+#: changent pas.
+_NEW_AXES = {"EVA": 1.9, "MOY": 1.6}
+#: Profil du répondant de chaque service en 2025 (les questionnaires de 2024 suivent
+#: l'ancien modèle, sans profil) : l'élu délégué a répondu pour deux services.
+_PROFILES_2025 = {"Finances": "élu", "Mobilités": "élu", "Eau et assainissement": "agent",
+                  "Éclairage public": "agent", "Culture": "agent", "Urbanisme": "agent"}
+#: Commentaires laissés à côté de réponses faibles en 2025 (service, code, texte) ; le
+#: dernier contient un numéro de téléphone, que le kit doit masquer.
+_COMMENTS_2025 = [
+    ("Culture", "CIT-3", "Aucun suivi des réutilisations : personne n'est chargé de les "
+     "recenser."),
+    ("Eau et assainissement", "COOP-2", "Le SIG de l'agglomération n'intègre pas encore le "
+     "réseau du délégataire."),
+    ("Éclairage public", "OUT-1", "Fichiers sur le poste du technicien, rappeler au "
+     "06 11 22 33 44."),
+]
 #: Niveau de départ de la collectivité par axe (campagne 2024) et progrès en 2025.
 _BASE = {"GOV": 1.6, "ORG": 2.0, "OUT": 2.5, "QUA": 2.2, "RGPD": 2.9, "OUV": 1.8, "CIT": 1.4,
          "COOP": 2.0}
@@ -282,21 +303,36 @@ def _answers(rng: random.Random, service: str, year: int, codes: list[str]
     return out
 
 
-def _maturity(dest: Path) -> tuple[list[Path], dict[str, Any]]:
-    from kit.templates import MATURITY_QUESTIONS as QUESTIONS
-    from kit.templates import write_questionnaire
+def _new_axes(rng: random.Random, service: str) -> dict[str, tuple[int | None, int | None]]:
+    out = {}
+    for axe, base in _NEW_AXES.items():
+        for i in (1, 2, 3):
+            level = base + _SERVICE_SHIFT[service]
+            value = int(min(5, max(1, round(level + rng.choice([-1, -0.5, 0, 0, 0.5, 1])))))
+            out[f"{axe}-{i}"] = (value, min(5, value + 1) if rng.random() < 0.5 else None)
+    return out
 
-    codes = [q["code"] for q in QUESTIONS]
+
+def _maturity(dest: Path) -> tuple[list[Path], dict[str, Any]]:
+    from kit.templates import MATURITY_QUESTIONS, MATURITY_QUESTIONS_V1, write_questionnaire
+
+    codes = [q["code"] for q in MATURITY_QUESTIONS_V1]
     paths, traps = [], {}
     for year in (2024, 2025):
-        rng = random.Random(year)
+        rng, extra = random.Random(year), random.Random(year + 1000)
         folder = dest / "diagnostic" / f"maturite_{year}"
         folder.mkdir(parents=True, exist_ok=True)
         for service, stem in _FILES.items():
             answers: dict[str, Any] = _answers(rng, service, year, codes)
-            questions = QUESTIONS
+            # 2024 : ancien modèle (version 1.0.0, 24 questions, sans profil)
+            questions = MATURITY_QUESTIONS_V1 if year == 2024 else MATURITY_QUESTIONS
+            if year == 2025:
+                answers.update(_new_axes(extra, service))
+                for who, code, text in _COMMENTS_2025:
+                    if who == service:
+                        answers[code] = (*answers[code], text)
             if year == 2024 and stem == "culture":  # ancienne version : 3 questions de moins
-                questions = [q for q in QUESTIONS if q["code"] not in ("CIT-3", "COOP-3",
+                questions = [q for q in questions if q["code"] not in ("CIT-3", "COOP-3",
                                                                         "OUV-3")]
                 traps["ancienne_version"] = f"maturite_{year}/{stem}.xlsx"
             if year == 2025 and stem == "urbanisme":
@@ -311,7 +347,13 @@ def _maturity(dest: Path) -> tuple[list[Path], dict[str, Any]]:
             answers = {k: v for k, v in answers.items() if k in kept}
             paths.append(write_questionnaire(
                 folder / f"{stem}.xlsx", collectivite="Ville de Clairval", service=service,
-                campagne=dt.date(year, 11, 15), answers=answers, questions=questions))
+                campagne=dt.date(year, 11, 15), answers=answers, questions=questions,
+                profil=_PROFILES_2025.get(service, "direction") if year == 2025 else "",
+                respondent_profile=year == 2025))
+    traps["ancien_modele"] = "maturite_2024"
+    traps["profils_2025"] = {s: _PROFILES_2025.get(s, "direction") for s in _FILES}
+    traps["commentaires_2025"] = [{"service": s, "code": c, "texte": t}
+                                  for s, c, t in _COMMENTS_2025]
     return paths, traps
 
 
@@ -329,9 +371,12 @@ def _peers(dest: Path) -> list[Path]:
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(header)
         tilt = {axe: rng.uniform(-0.8, 0.8) for axe in _AXES}
+        extra = random.Random(200 + i)  # axes de la version 1.1.0 : tirage à part
+        tilt.update({axe: extra.uniform(-0.8, 0.8) for axe in _NEW_AXES})
         for q in QUESTIONS:
             axe = q["code"].split("-")[0]
-            score = min(5.0, max(1.0, level + tilt[axe] + rng.uniform(-0.5, 0.5)))
+            draw = extra if axe in _NEW_AXES else rng
+            score = min(5.0, max(1.0, level + tilt[axe] + draw.uniform(-0.5, 0.5)))
             writer.writerow([name, "Commune", strate, f"2025-{10 + i % 3:02d}-15", q["axe"],
                              q["code"], f"{score:.2f}", rng.randint(4, 12)])
         path = folder / f"maturite_{name.split()[-1].lower()}.csv"
