@@ -17,6 +17,7 @@ from kit.errors import (
     FileFormatError,
     HeaderNotFoundError,
     KitError,
+    ReadingDoubtWarning,
     SchemaError,
     SheetNotFoundError,
     UnsafeFileError,
@@ -28,6 +29,7 @@ from kit.formulas import (
     parse_formula,
     register_indicator,
 )
+from kit._reading import Reading, describe_reading
 from kit.io import list_tables, load_table
 from kit.quality import Profile, profile
 from kit.schemas import list_schemas, load_schema
@@ -46,12 +48,15 @@ __all__ = [
     "HeaderNotFoundError",
     "KitError",
     "Profile",
+    "Reading",
+    "ReadingDoubtWarning",
     "Report",
     "SchemaError",
     "SheetNotFoundError",
     "UnsafeFileError",
     "compute_indicator",
     "compute_indicators",
+    "describe_reading",
     "list_schemas",
     "list_tables",
     "load_schema",

@@ -57,3 +57,8 @@ class DataError(KitError, ValueError):
 
 class ConfigError(KitError):
     """Fichier de configuration de la collectivité incorrect."""
+
+
+class ReadingDoubtWarning(UserWarning):
+    """Doute de lecture d'un tableur : en-tête ambigu, total qui ne s'additionne pas, colonne de
+    nombres contenant du texte, lignes rejetées… Le tableau est rendu, mais à vérifier."""

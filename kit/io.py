@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import python_calamine as pc
 
-from kit import _junk, _layout
+from kit import _junk, _layout, _reading, _totals
 from kit._parse import Distinct, normalize_label
 from kit._safety import check_zip, detect_format
 from kit._text import read_text
@@ -274,6 +274,7 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         body = raw.iloc[start + n:] if typed_body is None else \
             _layout.strip_cells(typed_body)
     motif, present = _junk.junk_codes(body, labels, hidden, distinct)
+    motif, totals = _totals.check_rows(body, motif, labels, present)
     dropped = [{"ligne": int(body.index[p]), "motif": _junk.REASONS[motif[p]],
                 "texte": _row_text(body.iloc[p], hidden)}
                for p in np.flatnonzero(motif >= 2).tolist()]
@@ -320,7 +321,15 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         "encoding": info["encoding"], "delimiter": info["delimiter"],
         "repaired_lines": info["repaired_lines"], "rejected_lines": info["rejected_lines"],
         "header_mapping": mapping, "sha256": info["digest"].result(),
+        "totals": totals, "total_columns": _totals.check_columns(df),
+        "text_in_numbers": {n: mixed for n, k in types.items() if k == "texte" and (
+            mixed := _reading.text_in_numbers(df[n])) is not None},
+        "uncached_formulas": _reading.uncached_formulas(data, info["sheet"])
+        if fmt in ("xlsx", "xlsm") else None,
     }
+    doubts = _reading.collect_doubts(df.attrs["source"])
+    df.attrs["source"]["doubts"] = doubts
+    _reading.warn_doubts(doubts, where)
     return df
 
 
