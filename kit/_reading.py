@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from kit._layout import cell_kind
 from kit._parse import PLACEHOLDERS, parse_numbers
 from kit.errors import ReadingDoubtWarning
 
@@ -98,6 +99,48 @@ def text_in_numbers(col: pd.Series) -> dict | None:
     return {"n": n, "ligne": int(first), "texte": str(values[first])[:60]}
 
 
+def restored_zeros(raw: pd.Series, out: pd.Series) -> int:
+    """Codes dont le zéro de tête a été rétabli (« 1053 » lu → « 01053 »)."""
+    zero = out.astype("str").str.startswith("0").fillna(False).to_numpy(dtype=bool)
+    if not zero.any():
+        return 0
+    before = raw[zero]
+    was = before.map(lambda v: str(v).strip().startswith("0") if v is not None else False)
+    return int((~was.to_numpy(dtype=bool)).sum())
+
+
+def header_doubts(raw: pd.DataFrame, start: int, n: int, first: int) -> list[str]:
+    """La ligne au-dessus de l'en-tête retenu ressemble aussi à un en-tête (au moins deux
+    libellés de texte, la moitié des colonnes de l'en-tête)."""
+    header = [v for v in raw.iloc[start].tolist() if cell_kind(v) != "vide"]
+
+    def looks_like_header(pos: int) -> bool:
+        cells = [v for v in raw.iloc[pos].tolist() if cell_kind(v) != "vide"]
+        return len(cells) >= max(2, 0.5 * len(header)) and len({str(v) for v in cells}) == len(
+            cells) and all(cell_kind(v) == "texte" for v in cells)
+
+    if start >= 1 and looks_like_header(start - 1):
+        number = int(raw.index[start - 1])
+        return [f"Deux lignes peuvent servir d'en-tête : la ligne {number} et la ligne {first} "
+                f"(retenue). Si l'en-tête est la ligne {number}, indiquez header={number} (ou "
+                f"header=[{number}, {first}] s'il tient sur les deux)."]
+    below = start + n
+    if below < len(raw) and looks_like_header(below):
+        row = raw.iloc[below].tolist()
+        data = raw.iloc[below + 1: below + 21]
+        for j, v in enumerate(row):
+            kinds = [cell_kind(x) for x in data.iloc[:, j].tolist()]
+            filled = [k for k in kinds if k != "vide"]
+            if cell_kind(v) == "texte" and filled and sum(
+                    k == "nombre" for k in filled) >= 0.8 * len(filled):
+                number = int(raw.index[below])
+                return [f"Deux lignes peuvent servir d'en-tête : la ligne {first} (retenue) et "
+                        f"la ligne {number}, gardée comme donnée alors que ses libellés "
+                        f"surmontent des nombres. Si l'en-tête est la ligne {number}, indiquez "
+                        f"header={number} (ou header=[{first}, {number}])."]
+    return []
+
+
 def regex_codes(uniq: pd.Series) -> bool:
     """Valeurs à zéros de tête (« 01 ») : une colonne de codes, pas de nombres."""
     return bool(uniq.str.fullmatch(r"0\d+").fillna(False).any())
@@ -133,8 +176,7 @@ def uncached_formulas(data: bytes, sheet: str) -> int | None:
     except (KeyError, zipfile.BadZipFile, OSError, AttributeError):
         return None
     cells = re.findall(r"<c\b[^>]*?(?:/>|>.*?</c>)", xml, flags=re.S)
-    return sum(1 for c in cells if "<f" in c and "<v>" not in c and "<v " not in c
-               and 't="inlineStr"' not in c)
+    return sum(1 for c in cells if "<f" in c and not re.search(r"<v>[^<]+</v>", c))
 
 
 @dataclass
@@ -151,6 +193,7 @@ class Reading:
     colonnes_total: list[dict] = field(default_factory=list)
     types: dict[str, str] = field(default_factory=dict)
     codes: list[str] = field(default_factory=list)
+    zeros_retablis: dict[str, int] = field(default_factory=dict)
     rejetees: list = field(default_factory=list)
     reparees: list = field(default_factory=list)
     doubts: list[str] = field(default_factory=list)
@@ -184,7 +227,8 @@ class Reading:
             drop.append(f"colonne de total « {c['colonne']} » = somme de {len(c['parties'])} "
                         f"colonnes : {state}")
         types = [f"{name} : {_TYPES.get(kind, kind)}" for name, kind in self.types.items()]
-        other = []
+        other = [f"codes « {name} » : zéro de tête rétabli sur {k} cellule(s)"
+                 for name, k in self.zeros_retablis.items()]
         if self.rejetees:
             other.append(f"lignes rejetées : {len(self.rejetees)}")
         if self.reparees:
@@ -255,6 +299,7 @@ def describe_reading(df: pd.DataFrame) -> Reading:
         lignes_vides=int(src.get("blank_rows") or 0), totaux=list(src.get("totals") or []),
         colonnes_total=list(src.get("total_columns") or []), types=types,
         codes=[n for n, k in types.items() if k == "code"],
+        zeros_retablis=dict(src.get("restored_zeros") or {}),
         rejetees=list(src.get("rejected_lines") or []),
         reparees=list(src.get("repaired_lines") or []), doubts=list(doubts),
         unite=_where(src))

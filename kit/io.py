@@ -319,7 +319,7 @@ def load_table(source: str | Path, sheet: str | int | None = None,
     names = _layout.unique_labels([labels[c] for c in keep], [letters[c] for c in keep])
     fields, mapping = _match_schema(names, schema)
     forced = _overrides.forced_fields(types, names, fields, where, path)
-    columns, types, placeholders = {}, {}, {}
+    columns, types, placeholders, restored = {}, {}, {}, {}
     for c, name in zip(keep, names):
         field = fields.get(name)
         out_name = field["name"] if field else name
@@ -332,6 +332,8 @@ def load_table(source: str | Path, sheet: str | int | None = None,
             values, kind, n_ph = convert_column(col, name, field, distinct, c)
         columns[out_name] = values
         types[out_name] = kind
+        if kind == "code" and (n_zero := _reading.restored_zeros(col, values)):
+            restored[out_name] = n_zero
         if n_ph + n_hidden:
             placeholders[out_name] = n_ph + n_hidden
     df = pd.DataFrame(columns, index=body.index)
@@ -350,8 +352,10 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         "repaired_lines": info["repaired_lines"], "rejected_lines": info["rejected_lines"],
         "header_mapping": mapping, "sha256": info["digest"].result(),
         "totals": totals, "total_columns": _totals.check_columns(df),
-        "skipped_rows": skipped, "keep_totals": keep_totals,
-        "layout_doubts": _overrides.type_doubts(forced, types),
+        "skipped_rows": skipped, "keep_totals": keep_totals, "restored_zeros": restored,
+        "layout_doubts": _overrides.type_doubts(forced, types) + (_reading.header_doubts(
+            raw, start, n, int(raw.index[start])) if start is not None and header_row is None
+            else []),
         "text_in_numbers": {n: mixed for n, k in types.items() if k == "texte" and (
             mixed := _reading.text_in_numbers(df[n])) is not None},
         "uncached_formulas": _reading.uncached_formulas(data, info["sheet"])
