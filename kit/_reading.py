@@ -45,7 +45,11 @@ def collect_doubts(src: dict) -> list[str]:
     """Doutes de lecture, en français, à partir de `attrs["source"]`."""
     out: list[str] = list(src.get("layout_doubts") or [])
     for t in src.get("totals") or []:
-        if not t["verifie"]:
+        if "annonce" in t:
+            out.append(f"La ligne de total {t['ligne']} annonce {t['annonce']} ligne(s) mais "
+                       f"le bloc qu'elle additionne en compte {t['compte']} (lignes {t['de']} "
+                       f"à {t['a']}) : des lignes manquent ou sont en trop.")
+        elif not t["verifie"]:
             out.append(f"La ligne {t['ligne']} est libellée comme un total mais ses nombres ne "
                        "valent pas la somme des lignes au-dessus (ni du bloc, ni du tableau) : "
                        "vérifiez-la ; elle a été écartée des données.")

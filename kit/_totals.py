@@ -66,7 +66,7 @@ def _numbers(col: pd.Series) -> np.ndarray:
         text = col[texts].astype("str")
         sample = text.iloc[:200]
         if texts.sum() > 0.1 * col.notna().sum() and sample.str.fullmatch(
-                r"[-+(−]?\s*\d[\d \u00a0\u202f.,']*\)?\s*(%|€)?").fillna(False).mean() < 0.9:
+                r"[-+(−]?\s*\d[\d \u00a0\u202f.,']*\)?\s*(%|€)?").fillna(False).mean() < 0.5:
             return out  # colonne de textes : ce ne sera pas une colonne de mesures
         zero = text.str.match(r"^[+-]?0\d").fillna(False).to_numpy(dtype=bool)
         parsed = parse_numbers(text).values.to_numpy(dtype="float64", na_value=np.nan).copy()
@@ -113,10 +113,11 @@ def _label_hits(body: pd.DataFrame, skip: list[int], rows: np.ndarray) -> np.nda
     return hit
 
 
-def _matches(v: np.ndarray, s: np.ndarray) -> bool:
-    """Les cellules remplies de `v` valent `s` (à l'arrondi du fichier), au moins une non nulle."""
+def _matches(v: np.ndarray, s: np.ndarray, labelled: bool = False) -> bool:
+    """Les cellules remplies de `v` valent `s` (à l'arrondi du fichier), au moins une non nulle
+    (des zéros partout ne prouvent rien, sauf pour une ligne libellée « total »)."""
     ok = np.isfinite(v)
-    if not ok.any() or not (np.abs(s[ok]) > 0).any():
+    if not ok.any() or not (labelled or (np.abs(s[ok]) > 0).any()):
         return False
     return bool((np.abs(v[ok] - s[ok]) <= tolerance(v[ok])).all())
 
@@ -172,11 +173,12 @@ def check_rows(body: pd.DataFrame, motif: np.ndarray, labels: list[str], present
         whole = cum[r] - cum[grand] - removed
         n_whole = n_rec[r] - n_rec[grand] - removed_n
         kind = None
-        if n_block >= 2 and _matches(v, block):
+        label = bool(motif[r] == 3)
+        if n_block >= 2 and _matches(v, block, label):
             kind, rows = "sous-total", (start, r)
-        elif n_whole >= 2 and _matches(v, whole):
+        elif n_whole >= 2 and _matches(v, whole, label):
             kind, rows = "total", (grand, r)
-        elif n_subs >= 2 and _matches(v, subs):
+        elif n_subs >= 2 and _matches(v, subs, label):
             kind, rows = "total", (grand, r)
         elif motif[r] == 3 and n_block >= 2 and _matches(v, block / n_block):
             kind, rows = "moyenne", (start, r)
@@ -185,11 +187,16 @@ def check_rows(body: pd.DataFrame, motif: np.ndarray, labels: list[str], present
                 report.append(_entry(body, r, "total", False, "libellé", (start, r)))
                 start = r + 1
             continue
+        count = _announced_count(body, r, other)
+        extra = {}
+        if count is not None and count not in (n_block, n_whole):
+            extra = {"annonce": count,
+                     "compte": int(n_block if kind in ("sous-total", "moyenne") else n_whole)}
         by = "libellé" if motif[r] == 3 else "calcul"
         if motif[r] == 0:
             motif[r] = 3
             removed, removed_n = removed + np.nan_to_num(v), removed_n + 1
-        report.append(_entry(body, r, kind, True, by, rows))
+        report.append({**_entry(body, r, kind, True, by, rows), **extra})
         if kind == "sous-total":
             subs, n_subs = subs + np.nan_to_num(v), n_subs + 1
         elif kind == "total":
@@ -200,6 +207,22 @@ def check_rows(body: pd.DataFrame, motif: np.ndarray, labels: list[str], present
             body, 0, 1) and sum(e["verifie"] for e in report) == 1:
         report[-1]["genre"] = "total"  # un seul total, qui couvre tout le tableau
     return motif, report
+
+
+_COUNT = re.compile(r"(?<![\d.,])(\d{1,6})(?![\d.,/])")
+
+
+def _announced_count(body: pd.DataFrame, r: int, text_columns: np.ndarray) -> int | None:
+    """Nombre de lignes annoncé par un libellé de total (« Total : 25 marchés »), s'il y en a
+    un seul dans les cellules de texte de la ligne."""
+    found = []
+    for j in np.flatnonzero(text_columns):
+        v = body.iat[r, j]
+        if isinstance(v, str):
+            found += [int(x) for x in _COUNT.findall(v) if not 1900 <= int(x) <= 2100]
+        elif isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            found.append(int(v))
+    return found[0] if len(found) == 1 else None
 
 
 def _first_record(body: pd.DataFrame, lo: int, hi: int) -> int | None:
