@@ -16,6 +16,7 @@ import warnings
 import zipfile
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from kit._layout import cell_kind
@@ -109,8 +110,14 @@ def restored_zeros(raw: pd.Series, out: pd.Series) -> int:
     if not zero.any():
         return 0
     before = raw[zero]
-    was = before.map(lambda v: str(v).strip().startswith("0") if v is not None else False)
-    return int((~was.to_numpy(dtype=bool)).sum())
+    if before.dtype.kind in "iuf":  # nombres : aucun zéro de tête écrit
+        return int(zero.sum())
+    if isinstance(before.dtype, pd.StringDtype):
+        was = before.str.lstrip().str.startswith("0").fillna(False).to_numpy(dtype=bool)
+    else:
+        was = np.fromiter((str(v).strip().startswith("0") for v in before.tolist()), bool,
+                          len(before))
+    return int((~was).sum())
 
 
 def header_doubts(raw: pd.DataFrame, start: int, n: int, first: int) -> list[str]:
