@@ -274,6 +274,8 @@ def check_columns(df: pd.DataFrame) -> list[dict]:
             right.append(o)
         sure = len(tries)  # colonnes sœurs par le libellé ; les voisines ne sont qu'un essai
         tries += [p for p in (left, right) if len(p) >= 2]
+        if _TOTAL_WORD.fullmatch(norm[c]) and len(left) >= 2:
+            sure = max(sure, tries.index(left) + 1)  # « Total » seul : les colonnes à gauche
         best = None
         for k, parts in enumerate(tries):
             res = _column_check(df, c, parts)

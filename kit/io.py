@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import python_calamine as pc
 
-from kit import _junk, _layout, _overrides, _reading, _totals
+from kit import _junk, _layout, _overrides, _reading, _totals, _written
 from kit._parse import Distinct, normalize_label
 from kit._safety import check_zip, detect_format
 from kit._text import read_text
@@ -319,7 +319,7 @@ def load_table(source: str | Path, sheet: str | int | None = None,
     names = _layout.unique_labels([labels[c] for c in keep], [letters[c] for c in keep])
     fields, mapping = _match_schema(names, schema)
     forced = _overrides.forced_fields(types, names, fields, where, path)
-    columns, types, placeholders, restored = {}, {}, {}, {}
+    columns, types, placeholders, restored, written = {}, {}, {}, {}, {}
     for c, name in zip(keep, names):
         field = fields.get(name)
         out_name = field["name"] if field else name
@@ -334,6 +334,8 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         types[out_name] = kind
         if kind == "code" and (n_zero := _reading.restored_zeros(col, values)):
             restored[out_name] = n_zero
+        if (forms := _written.written_forms(col, kind)) is not None:
+            written[out_name] = forms
         if n_ph + n_hidden:
             placeholders[out_name] = n_ph + n_hidden
     df = pd.DataFrame(columns, index=body.index)
@@ -353,6 +355,7 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         "header_mapping": mapping, "sha256": info["digest"].result(),
         "totals": totals, "total_columns": _totals.check_columns(df),
         "skipped_rows": skipped, "keep_totals": keep_totals, "restored_zeros": restored,
+        "written": written,
         "layout_doubts": _overrides.type_doubts(forced, types) + (_reading.header_doubts(
             raw, start, n, int(raw.index[start])) if start is not None and header_row is None
             else []),

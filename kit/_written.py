@@ -1,0 +1,73 @@
+"""Forme écrite des valeurs converties par le chargeur, pour juger le fichier tel qu'envoyé.
+
+`load_table` lit « 14/03/2023 » comme une date et « 27 000,00 » comme un nombre : le tableau
+rendu est juste, mais le fichier envoyé ne respecte pas forcément la forme qu'un schéma impose
+(motif `pattern`, `format` de date). Le chargeur garde ici, par colonne convertie, les écritures
+distinctes de ses cellules (au plus `MAX_DISTINCT`), avec leur nombre et leur première ligne ;
+`kit.validation.validate` les confronte au schéma et signale une ligne par colonne.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pandas as pd
+
+#: écritures distinctes gardées par colonne (au-delà, le contrôle porte sur les premières)
+MAX_DISTINCT = 2000
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def written_forms(raw: pd.Series, kind: str) -> dict | None:
+    """Écritures distinctes des cellules de texte d'une colonne convertie en `kind` (« date »,
+    « nombre », « entier ») : {"type", "valeurs": {texte: [nombre, première ligne]}}. None si
+    la colonne n'avait pas de texte (nombres ou dates natifs du tableur)."""
+    if kind not in ("date", "nombre", "entier"):
+        return None
+    if raw.dtype.kind in "iufM":
+        return None
+    text = raw[raw.map(lambda v: type(v) is str)] if raw.dtype == object else raw.dropna()
+    if text.empty:
+        return None
+    text = text.astype("str").str.strip()
+    counts = text.value_counts(sort=False)
+    if len(counts) > MAX_DISTINCT:
+        counts = counts.iloc[:MAX_DISTINCT]
+    unique = text[~text.duplicated()]
+    firsts = dict(zip(unique.tolist(), unique.index.tolist()))
+    return {"type": kind, "valeurs": {v: [int(n), int(firsts[v])] for v, n in counts.items()}}
+
+
+def _date_ok(text: str, fmt: str) -> bool:
+    if fmt in ("default", "", None):
+        return bool(_ISO_DATE.fullmatch(text))
+    if fmt == "any":
+        return True
+    try:
+        dt.datetime.strptime(text, fmt)
+    except ValueError:
+        return False
+    return True
+
+
+def nonconforming(forms: dict, field: dict) -> tuple[int, str, int] | None:
+    """(cellules non conformes, exemple, ligne de l'exemple) au regard du `pattern` et du
+    `format` (dates) du champ ; None si toutes les écritures conviennent ou si le schéma ne
+    contraint pas la forme écrite."""
+    cons = field.get("constraints") or {}
+    pattern = cons.get("pattern")
+    fmt = field.get("format") if field.get("type") in ("date", "datetime") else None
+    if pattern is None and fmt is None:
+        return None
+    compiled = re.compile(pattern) if pattern is not None else None
+    bad, example = 0, None
+    for text, (count, row) in forms["valeurs"].items():
+        ok = (compiled is None or compiled.fullmatch(text)) and (
+            fmt is None or _date_ok(text, fmt))
+        if not ok:
+            bad += count
+            if example is None or row < example[1]:
+                example = (text, row)
+    return (bad, *example) if bad else None
