@@ -8,6 +8,7 @@ API publique : `load_table`, `list_tables`, `validate`, `profile`, les formules 
 
 from __future__ import annotations
 
+from kit._reading import Reading, describe_reading
 from kit.errors import (
     ConfigError,
     CorruptFileError,
@@ -29,7 +30,6 @@ from kit.formulas import (
     parse_formula,
     register_indicator,
 )
-from kit._reading import Reading, describe_reading
 from kit.io import list_tables, load_table
 from kit.quality import Profile, profile
 from kit.schemas import list_schemas, load_schema

@@ -132,9 +132,9 @@ def header_doubts(raw: pd.DataFrame, start: int, n: int, first: int) -> list[str
 
     if start >= 1 and looks_like_header(start - 1):
         number = int(raw.index[start - 1])
-        return [f"Deux lignes peuvent servir d'en-tête : la ligne {number} et la ligne {first} "
-                f"(retenue). Si l'en-tête est la ligne {number}, indiquez header={number} (ou "
-                f"header=[{number}, {first}] s'il tient sur les deux)."]
+        return [(f"Deux lignes peuvent servir d'en-tête : la ligne {number} et la ligne {first} "
+                 f"(retenue). Si l'en-tête est la ligne {number}, indiquez header={number} (ou "
+                 f"header=[{number}, {first}] s'il tient sur les deux).")]
     below = start + n
     if below < len(raw) and looks_like_header(below):
         row = raw.iloc[below].tolist()
@@ -145,10 +145,10 @@ def header_doubts(raw: pd.DataFrame, start: int, n: int, first: int) -> list[str
             if cell_kind(v) == "texte" and filled and sum(
                     k == "nombre" for k in filled) >= 0.8 * len(filled):
                 number = int(raw.index[below])
-                return [f"Deux lignes peuvent servir d'en-tête : la ligne {first} (retenue) et "
-                        f"la ligne {number}, gardée comme donnée alors que ses libellés "
-                        f"surmontent des nombres. Si l'en-tête est la ligne {number}, indiquez "
-                        f"header={number} (ou header=[{first}, {number}])."]
+                return [(f"Deux lignes peuvent servir d'en-tête : la ligne {first} (retenue) et "
+                         f"la ligne {number}, gardée comme donnée alors que ses libellés "
+                         f"surmontent des nombres. Si l'en-tête est la ligne {number}, indiquez "
+                         f"header={number} (ou header=[{first}, {number}]).")]
     return []
 
 
@@ -186,7 +186,7 @@ def uncached_formulas(data: bytes, sheet: str) -> int | None:
             xml = z.read(path).decode("utf-8", "replace")
     except (KeyError, zipfile.BadZipFile, OSError, AttributeError):
         return None
-    cells = re.findall(r"<c\b[^>]*?(?:/>|>.*?</c>)", xml, flags=re.S)
+    cells = re.findall(r"<c\b[^>]*?(?:/>|>.*?</c>)", xml, flags=re.DOTALL)
     return sum(1 for c in cells if "<f" in c and not re.search(r"<v>[^<]+</v>", c))
 
 

@@ -13,13 +13,11 @@ import re
 import numpy as np
 import pandas as pd
 
-from kit.errors import KitError
-from kit.territories import load_former_codes, load_territories
 from kit._parse import (
     PLACEHOLDERS,
-    Distinct,
     SERIAL_MAX,
     SERIAL_MIN,
+    Distinct,
     Parsed,
     arrow_array,
     could_be_date,
@@ -30,6 +28,8 @@ from kit._parse import (
     parse_numbers,
     regex_mask,
 )
+from kit.errors import KitError
+from kit.territories import load_former_codes, load_territories
 
 # (motif sur le libellé normalisé, largeur du code : les zéros de tête sont rétablis)
 _CODE_NAMES: list[tuple[re.Pattern, int | None]] = [

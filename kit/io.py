@@ -238,13 +238,18 @@ def load_table(source: str | Path, sheet: str | int | None = None,
     -------
     pandas.DataFrame
         Index = numéro de la ligne dans le fichier source ; `attrs["source"]` décrit la lecture
-        (fichier, feuille, ligne d'en-tête, lettres des colonnes, lignes écartées, empreinte).
+        (fichier, feuille, ligne d'en-tête, lettres des colonnes, lignes écartées, empreinte,
+        totaux et colonnes de total vérifiés par le calcul, doutes) ; `kit.describe_reading`
+        la résume en français. Chaque doute est aussi émis comme `ReadingDoubtWarning`.
 
     Raises
     ------
     KitError
         Fichier introuvable, vide, abîmé, protégé, dangereux, feuille absente… (message en
         français nommant le fichier et la marche à suivre).
+    DataError
+        Choix imposé qui contredit le fichier : ligne d'en-tête vide, colonne de `types`
+        absente, type inconnu, encodage qui ne décode pas le fichier.
     """
     header_row, n_forced = _overrides.header_rows(header_row, header)
     path, data, fmt, info, raw, merged = _raw_table(source, sheet, sep, encoding)
@@ -348,7 +353,7 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         "file": str(path), "format": fmt, "sheet": info["sheet"],
         "header_row": (int(raw.index[start]) if start is not None else None),
         "header_rows": n if start is not None else 0,
-        "rows": int(len(df)), "columns": out_letters, "dropped": dropped,
+        "rows": len(df), "columns": out_letters, "dropped": dropped,
         "blank_rows": blank_rows, "placeholders": placeholders, "types": types,
         "encoding": info["encoding"], "delimiter": info["delimiter"],
         "repaired_lines": info["repaired_lines"], "rejected_lines": info["rejected_lines"],

@@ -121,7 +121,7 @@ def test_insee_apu_years_header_and_sections():
     j2024 = header.index("2024")
     # lignes de comptes : un code en colonne A, hors notes (« Notes : », « (*) », « Source »)
     accounts = [r for r in rows[4:] if not blank(r[0])
-                and not re.match(r"\s*(notes?\b|\(|source)", str(r[0]), re.I)]
+                and not re.match(r"\s*(notes?\b|\(|source)", str(r[0]), re.IGNORECASE)]
     df = load(APU, "T_7301")
     assert df.attrs["source"]["header_row"] == 4
     assert len(df) == len(accounts) == 129
