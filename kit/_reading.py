@@ -50,6 +50,10 @@ def collect_doubts(src: dict) -> list[str]:
             out.append(f"La ligne de total {t['ligne']} annonce {t['annonce']} ligne(s) mais "
                        f"le bloc qu'elle additionne en compte {t['compte']} (lignes {t['de']} "
                        f"à {t['a']}) : des lignes manquent ou sont en trop.")
+        elif t.get("gardee"):
+            out.append(f"La ligne {t['ligne']} n'a que des nombres, sans code ni libellé, et "
+                       "ne vaut la somme d'aucun bloc : total faux ou ligne incomplète ? Elle "
+                       "a été gardée comme donnée ; vérifiez-la.")
         elif not t["verifie"]:
             out.append(f"La ligne {t['ligne']} est libellée comme un total mais ses nombres ne "
                        "valent pas la somme des lignes au-dessus (ni du bloc, ni du tableau) : "
@@ -227,6 +231,8 @@ class Reading:
         if self.lignes_vides:
             drop.append(f"lignes vides : {self.lignes_vides}")
         for t in self.totaux:
+            if t.get("gardee"):
+                continue
             span = f" (lignes {t['de']} à {t['a']})" if t.get("de") else ""
             state = "vérifié par le calcul" if t["verifie"] else "NE S'ADDITIONNE PAS"
             found = "repéré par son libellé" if t["par"] == "libellé" else \

@@ -186,6 +186,10 @@ def check_rows(body: pd.DataFrame, motif: np.ndarray, labels: list[str], present
             if motif[r] == 3:
                 report.append(_entry(body, r, "total", False, "libellé", (start, r)))
                 start = r + 1
+            elif texts[r] == 0 and typical >= 1 and np.isfinite(mat[r]).sum() == counts[r]:
+                # que des nombres, sans aucun libellé
+                report.append({**_entry(body, r, "ligne sans libellé", False, "calcul",
+                                        (start, r)), "gardee": True})
             continue
         count = _announced_count(body, r, other)
         extra = {}

@@ -69,6 +69,24 @@ class TestTotals:
         with pytest.warns(kit.ReadingDoubtWarning, match="annonce 5"):
             kit.load_table(_xlsx(tmp_path / "t.xlsx", rows))
 
+    def test_unlabelled_row_that_adds_up_to_nothing_is_a_doubt(self, tmp_path):
+        rows = [HEADER, *RECORDS, [None, None, 99, 1, 100]]
+        with pytest.warns(kit.ReadingDoubtWarning, match="ligne 6 n'a que des nombres"):
+            df = kit.load_table(_xlsx(tmp_path / "t.xlsx", rows))
+        assert len(df) == 5  # gardée comme donnée, mais signalée
+
+    def test_codes_by_label_and_reference(self, tmp_path):
+        rows = [["dep", "reg", "lieu", "Nombre de départements", "siren"],
+                [1, 1, 1053, 3, 21010053], [971, 84, 75056, 4, 217500016],
+                [2, 11, 13055, 5, 211300553]]
+        df = _load(_xlsx(tmp_path / "t.xlsx", rows))
+        assert df["dep"].tolist() == ["01", "971", "02"]
+        assert df["reg"].tolist() == ["01", "84", "11"]
+        # « lieu » : tous des codes de communes du COG une fois complétés à 5 chiffres
+        assert df["lieu"].tolist() == ["01053", "75056", "13055"]
+        assert df["siren"].tolist() == ["021010053", "217500016", "211300553"]
+        assert df["Nombre de départements"].tolist() == [3, 4, 5]
+
     def test_full_row_equal_to_sum_stays_a_record(self, tmp_path):
         # tableau long : la ligne « tous âges » vaut la somme des deux autres mais est complète
         rows = [["dep", "classe", "P"], ["01", "09", 3], ["01", "19", 4], ["01", "0", 7]]
