@@ -42,6 +42,10 @@ def _rows(numbers: list[int], limit: int = 12) -> str:
     return text + (f"… (+{len(numbers) - limit})" if len(numbers) > limit else "")
 
 
+def _line(entry: object) -> object:
+    return entry.get("ligne") if isinstance(entry, dict) else entry
+
+
 def collect_doubts(src: dict) -> list[str]:
     """Doutes de lecture, en français, à partir de `attrs["source"]`."""
     out: list[str] = list(src.get("layout_doubts") or [])
@@ -70,7 +74,7 @@ def collect_doubts(src: dict) -> list[str]:
                    f"« {info['texte']} ») : elle a été gardée en texte.")
     rejected = src.get("rejected_lines") or []
     if rejected:
-        lines = [r["ligne"] if isinstance(r, dict) else r for r in rejected]
+        lines = [_line(r) for r in rejected]
         out.append(f"{len(rejected)} ligne(s) du fichier n'ont pas pu être lues (champ en trop, "
                    f"guillemet non fermé…) et ont été rejetées : {_rows(lines)}.")
     if src.get("uncached_formulas"):
@@ -247,9 +251,11 @@ class Reading:
         other = [f"codes « {name} » : zéro de tête rétabli sur {k} cellule(s)"
                  for name, k in self.zeros_retablis.items()]
         if self.rejetees:
-            other.append(f"lignes rejetées : {len(self.rejetees)}")
+            other.append(f"lignes rejetées ({len(self.rejetees)}) : {self.unite} "
+                         f"{_rows([_line(r) for r in self.rejetees])}")
         if self.reparees:
-            other.append(f"lignes réparées : {len(self.reparees)}")
+            other.append(f"lignes réparées ({len(self.reparees)}) : {self.unite} "
+                         f"{_rows([_line(r) for r in self.reparees])}")
         return [("Lecture", head), ("Lignes écartées et totaux", drop or ["aucune"]),
                 ("Colonnes", types), ("Autres", other),
                 ("Doutes", self.doubts or ["aucun"])]

@@ -5,6 +5,10 @@ rendu est juste, mais le fichier envoyé ne respecte pas forcément la forme qu'
 (motif `pattern`, `format` de date). Le chargeur garde ici, par colonne convertie, les écritures
 distinctes de ses cellules (au plus `MAX_DISTINCT`), avec leur nombre et leur première ligne ;
 `kit.validation.validate` les confronte au schéma et signale une ligne par colonne.
+
+Limite : le chemin rapide des gros CSV lit directement les nombres (« 0,25 ») sans garder leur
+écriture ; seules les colonnes passées par les analyseurs du kit (dates, nombres à espaces de
+milliers, colonnes avec valeurs de remplacement…) sont alors jugées.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import re
 
 import pandas as pd
 
+from kit._parse import PLACEHOLDERS
+
 #: écritures distinctes gardées par colonne (au-delà, le contrôle porte sur les premières)
 MAX_DISTINCT = 2000
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -21,9 +27,12 @@ _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
 def written_forms(raw: pd.Series, kind: str) -> dict | None:
-    """Écritures distinctes des cellules de texte d'une colonne convertie en `kind` (« date »,
-    « nombre », « entier ») : {"type", "valeurs": {texte: [nombre, première ligne]}}. None si
-    la colonne n'avait pas de texte (nombres ou dates natifs du tableur)."""
+    """Écritures distinctes non standard des cellules de texte d'une colonne convertie en
+    `kind` (« date », « nombre », « entier ») : {"type", "valeurs": {texte: [nombre, première
+    ligne]}}. None si aucune (nombres ou dates natifs du tableur, écritures standard).
+
+    Hypothèse : une écriture standard (date AAAA-MM-JJ, nombre « 1234.5 ») n'est pas gardée ;
+    un `pattern` ou un `format` qui la refuserait n'est donc pas vérifié ici."""
     if kind not in ("date", "nombre", "entier"):
         return None
     if raw.dtype.kind in "iufM":
@@ -32,6 +41,15 @@ def written_forms(raw: pd.Series, kind: str) -> dict | None:
     if text.empty:
         return None
     text = text.astype("str").str.strip()
+    # seules les écritures qui s'écartent de la forme standard (date ISO, nombre simple) sont
+    # gardées, hors valeurs de remplacement (« nd », « secret ») : le chemin rapide des CSV
+    # et le chemin ordinaire gardent ainsi les mêmes
+    standard = _ISO_DATE if kind == "date" else _PLAIN_NUMBER
+    keep = ~(text.str.fullmatch(standard.pattern).fillna(False).to_numpy(dtype=bool)
+             | text.str.lower().isin(PLACEHOLDERS).to_numpy(dtype=bool))
+    text = text[keep]
+    if text.empty:
+        return None
     counts = text.value_counts(sort=False)
     if len(counts) > MAX_DISTINCT:
         counts = counts.iloc[:MAX_DISTINCT]

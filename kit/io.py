@@ -360,7 +360,6 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         "header_mapping": mapping, "sha256": info["digest"].result(),
         "totals": totals, "total_columns": _totals.check_columns(df),
         "skipped_rows": skipped, "keep_totals": keep_totals, "restored_zeros": restored,
-        "written": written,
         "layout_doubts": _overrides.type_doubts(forced, types) + (_reading.header_doubts(
             raw, start, n, int(raw.index[start])) if start is not None and header_row is None
             else []),
@@ -369,6 +368,9 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         "uncached_formulas": _reading.uncached_formulas(data, info["sheet"])
         if fmt in ("xlsx", "xlsm") else None,
     }
+    # écritures non standard des valeurs converties (pour `validate`) ; hors de « source » :
+    # le chemin rapide des CSV lit certains nombres sans garder leur écriture
+    df.attrs["written"] = written
     doubts = _reading.collect_doubts(df.attrs["source"])
     df.attrs["source"]["doubts"] = doubts
     _reading.warn_doubts(doubts, where)

@@ -142,6 +142,7 @@ def validate(df: pd.DataFrame, schema: dict[str, Any] | str | Path) -> Report:
         raise DataError(f"Le tableau a plusieurs colonnes nommées {doubles} : renommez-les "
                         "(par exemple « montant (2) ») avant de le valider.")
     src = df.attrs.get("source") or {}
+    written = df.attrs.get("written") or {}
     out = _Collector(df)
     # pandas recopie en profondeur `attrs` à chaque opération : sans eux, les contrôles
     # colonne par colonne vont plusieurs fois plus vite (la provenance est déjà dans `src`).
@@ -155,16 +156,16 @@ def validate(df: pd.DataFrame, schema: dict[str, Any] | str | Path) -> Report:
         if col is not None:
             _check_field(df[labels[col]], col, f, missing_values, out)
     _check_primary_key(df, schema, mapping, missing_values, out)
-    _check_written(src, fields, mapping, out)
+    _check_written(written, fields, mapping, out)
     unchecked = [_describe_check(c) for c in schema.get("custom_checks", []) or []]
     return _build_report(df, src, out, mapping, unchecked, schema)
 
 
-def _check_written(src: dict[str, Any], fields: list[dict[str, Any]],
+def _check_written(written: dict[str, Any], fields: list[dict[str, Any]],
                    mapping: dict[str, str | None], out: _Collector) -> None:
     """Le fichier tel qu'envoyé : valeurs converties par le chargeur (« 14/03/2023 »,
-    « 27 000,00 ») dont l'écriture ne suit pas le `pattern` ou le `format` du schéma."""
-    written = src.get("written") or {}
+    « 27 000,00 ») dont l'écriture ne suit pas le `pattern` ou le `format` du schéma
+    (`df.attrs["written"]`, rempli par `load_table`)."""
     for f in fields:
         col = mapping[f["name"]]
         if col is None or col not in written:
