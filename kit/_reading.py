@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from kit._layout import cell_kind
-from kit._parse import PLACEHOLDERS, parse_numbers
+from kit._parse import PLACEHOLDERS, arrow_array, parse_numbers
 from kit.errors import ReadingDoubtWarning
 
 __all__ = ["Reading", "describe_reading"]
@@ -89,13 +90,19 @@ def warn_doubts(doubts: list[str], where: str) -> None:
         warnings.warn(f"{where} : {doubt}", ReadingDoubtWarning, stacklevel=3)
 
 
+_NUMBERISH = re.compile(r"[-+(−]?\s*\d[\d \u00a0\u202f.,'eE+-]*\)?\s*(%|€)?")
+
+
 def text_in_numbers(col: pd.Series) -> dict | None:
     """Colonne gardée en texte dont au moins 80 % des valeurs sont des nombres : nombre de
     cellules de texte et un exemple (ligne, texte). None sinon."""
+    head = [str(v) for v in pd.unique(col.iloc[:1000].dropna())[:200]]  # test rapide
+    if not head or sum(bool(_NUMBERISH.fullmatch(v.strip())) for v in head) < 0.3 * len(head):
+        return None
     values = col.dropna()
     if len(values) < 5:
         return None
-    uniq = pd.Series(pd.unique(values.astype("str"))[:5000], dtype="str")
+    uniq = pd.Series(pd.unique(values)[:5000]).astype("str")
     looks = uniq.iloc[:200].str.fullmatch(r"[-+(−]?\s*\d[\d \u00a0\u202f.,'eE+-]*\)?\s*(%|€)?")
     if looks.fillna(False).mean() < 0.5:
         return None
@@ -114,13 +121,21 @@ def text_in_numbers(col: pd.Series) -> dict | None:
 
 def restored_zeros(raw: pd.Series, out: pd.Series) -> int:
     """Codes dont le zéro de tête a été rétabli (« 1053 » lu → « 01053 »)."""
-    zero = out.astype("str").str.startswith("0").fillna(False).to_numpy(dtype=bool)
+    arr = arrow_array(out)
+    if arr is not None:  # texte pyarrow : sans passer par l'accesseur `.str`
+        zero = pc.fill_null(pc.starts_with(arr, "0"), False).to_numpy(zero_copy_only=False)
+    else:
+        zero = out.astype("str").str.startswith("0").fillna(False).to_numpy(dtype=bool)
     if not zero.any():
         return 0
-    before = raw[zero]
-    if before.dtype.kind in "iuf":  # nombres : aucun zéro de tête écrit
+    if raw.dtype.kind in "iuf":  # nombres : aucun zéro de tête écrit
         return int(zero.sum())
-    if isinstance(before.dtype, pd.StringDtype):
+    before = raw[zero]
+    raw_arr = arrow_array(before)
+    if raw_arr is not None:
+        was = pc.fill_null(pc.starts_with(pc.utf8_ltrim_whitespace(raw_arr), "0"),
+                           False).to_numpy(zero_copy_only=False)
+    elif isinstance(before.dtype, pd.StringDtype):
         was = before.str.lstrip().str.startswith("0").fillna(False).to_numpy(dtype=bool)
     else:
         was = np.fromiter((str(v).strip().startswith("0") for v in before.tolist()), bool,

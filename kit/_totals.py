@@ -97,20 +97,32 @@ def numeric_columns(body: pd.DataFrame, labels: list[str], rows: np.ndarray
 
 
 def _label_hits(body: pd.DataFrame, skip: list[int], rows: np.ndarray) -> np.ndarray:
-    """Lignes portant un mot de total dans une cellule de texte (n'importe quelle colonne)."""
+    """Lignes portant un mot de total dans une cellule de texte (n'importe quelle colonne).
+
+    Travaille sur les valeurs distinctes de chaque colonne de texte ; une colonne de plus de
+    `_LABELS_DISTINCT_MAX` valeurs distinctes (texte libre, identifiants) n'est pas lue.
+    """
     hit = np.zeros(len(body), dtype=bool)
     for j in range(body.shape[1]):
-        if j in skip:
-            continue
         col = body.iloc[rows, j]
-        text = col[col.map(lambda v: type(v) is str)] if col.dtype == object else col.dropna()
-        if text.empty:
+        if j in skip or col.dtype.kind in "iufMmb":
             continue
-        sel = text.astype("str").str.contains(r"(?i)tota|ensemble|cumul|somme", regex=True)
-        for i in np.flatnonzero(sel.fillna(False).to_numpy(dtype=bool)):
-            if _TOTAL_WORD.search(normalize_label(text.iloc[i])):
-                hit[body.index.get_loc(text.index[i])] = True
+        uniq = pd.Series(pd.unique(col.dropna()))
+        if len(uniq) > _LABELS_DISTINCT_MAX or uniq.empty:
+            continue
+        if uniq.dtype == object:
+            uniq = uniq[uniq.map(type) == str].astype("str")
+        elif not isinstance(uniq.dtype, pd.StringDtype):
+            continue
+        hint = uniq[uniq.str.contains(_HINT.pattern, regex=True).fillna(False).to_numpy(bool)]
+        found = {u for u in hint.tolist() if _TOTAL_WORD.search(normalize_label(u))}
+        if found:
+            hit[rows[col.isin(found).to_numpy(dtype=bool)]] = True
     return hit
+
+
+_HINT = re.compile(r"(?i)tota|ensemble|cumul|somme")
+_LABELS_DISTINCT_MAX = 5000
 
 
 def _matches(v: np.ndarray, s: np.ndarray, labelled: bool = False) -> bool:

@@ -80,6 +80,9 @@ def _commune_codes(col: pd.Series, label: str) -> bool:
     pas celui d'une mesure. Vérifié sur le Code officiel géographique embarqué."""
     if _MEASURE.search(normalize_label(label)):
         return False
+    low, high = col.min(), col.max()  # test rapide avant les valeurs distinctes
+    if pd.isna(low) or low < 1001 or high > 97617:
+        return False
     values = pd.unique(col.dropna().to_numpy(dtype="float64"))
     if len(values) < 3 or len(values) > 40000 or not (
             (values >= 1001) & (values <= 97617) & (values == np.floor(values))).all():

@@ -16,17 +16,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import numpy as np
 import pandas as pd
 
-from kit._parse import PLACEHOLDERS
+from kit._parse import PLACEHOLDERS, Distinct, regex_mask
 
 #: écritures distinctes gardées par colonne (au-delà, le contrôle porte sur les premières)
-MAX_DISTINCT = 2000
+MAX_DISTINCT = 500
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
-def written_forms(raw: pd.Series, kind: str) -> dict | None:
+def written_forms(raw: pd.Series, kind: str, distinct: Distinct | None = None,
+                  key: object = None) -> dict | None:
     """Écritures distinctes non standard des cellules de texte d'une colonne convertie en
     `kind` (« date », « nombre », « entier ») : {"type", "valeurs": {texte: [nombre, première
     ligne]}}. None si aucune (nombres ou dates natifs du tableur, écritures standard).
@@ -37,25 +39,51 @@ def written_forms(raw: pd.Series, kind: str) -> dict | None:
         return None
     if raw.dtype.kind in "iufM":
         return None
+    if isinstance(raw.dtype, pd.StringDtype) and distinct is not None:
+        return _from_distinct(raw, kind, distinct.get(key, raw))
     text = raw[raw.map(lambda v: type(v) is str)] if raw.dtype == object else raw.dropna()
     if text.empty:
         return None
-    text = text.astype("str").str.strip()
+    if not isinstance(text.dtype, pd.StringDtype):  # textes déjà nettoyés sinon
+        text = text.astype("str").str.strip()
+    counts = text.value_counts(sort=False)
     # seules les écritures qui s'écartent de la forme standard (date ISO, nombre simple) sont
     # gardées, hors valeurs de remplacement (« nd », « secret ») : le chemin rapide des CSV
     # et le chemin ordinaire gardent ainsi les mêmes
     standard = _ISO_DATE if kind == "date" else _PLAIN_NUMBER
-    keep = ~(text.str.fullmatch(standard.pattern).fillna(False).to_numpy(dtype=bool)
-             | text.str.lower().isin(PLACEHOLDERS).to_numpy(dtype=bool))
-    text = text[keep]
-    if text.empty:
+    keep = np.array([not (standard.fullmatch(v) or v.lower() in PLACEHOLDERS)
+                     for v in counts.index.tolist()], dtype=bool)
+    counts = counts[keep]
+    if counts.empty:
         return None
-    counts = text.value_counts(sort=False)
     if len(counts) > MAX_DISTINCT:
         counts = counts.iloc[:MAX_DISTINCT]
-    unique = text[~text.duplicated()]
+    unique = text.drop_duplicates()
     firsts = dict(zip(unique.tolist(), unique.index.tolist()))
-    return {"type": kind, "valeurs": {v: [int(n), int(firsts[v])] for v, n in counts.items()}}
+    return {"type": kind, "valeurs": {v: [int(n), int(firsts[v])] for v, n in
+                                      zip(counts.index.tolist(), counts.tolist())}}
+
+
+def _from_distinct(raw: pd.Series, kind: str, got: tuple[np.ndarray, pd.Series]
+                   ) -> dict | None:
+    """`written_forms` d'une colonne de texte à partir de ses valeurs distinctes (codes de
+    `pd.factorize`, dans l'ordre d'apparition) : sans boucle sur les cellules."""
+    codes, uniq = got
+    uniq = uniq.astype("str")
+    standard = (_ISO_DATE if kind == "date" else _PLAIN_NUMBER).pattern
+    keep = ~(regex_mask(uniq, standard) | uniq.str.lower().isin(PLACEHOLDERS).to_numpy(bool))
+    if not keep.any():
+        return None
+    valid = codes >= 0
+    counts = np.bincount(codes[valid], minlength=len(uniq))
+    # premières apparitions : le code maximal vu jusqu'ici augmente exactement là
+    running = np.maximum.accumulate(np.where(valid, codes, -1))
+    firsts = np.flatnonzero(np.diff(running, prepend=-1) > 0)
+    rows = raw.index.to_numpy()[firsts]
+    chosen = np.flatnonzero(keep)[:MAX_DISTINCT]
+    values = uniq.to_numpy(dtype=object)
+    return {"type": kind, "valeurs": {values[k]: [int(counts[k]), int(rows[k])]
+                                      for k in chosen.tolist()}}
 
 
 def _date_ok(text: str, fmt: str) -> bool:

@@ -339,7 +339,7 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         types[out_name] = kind
         if kind == "code" and (n_zero := _reading.restored_zeros(col, values)):
             restored[out_name] = n_zero
-        if (forms := _written.written_forms(col, kind)) is not None:
+        if (forms := _written.written_forms(col, kind, distinct, c)) is not None:
             written[out_name] = forms
         if n_ph + n_hidden:
             placeholders[out_name] = n_ph + n_hidden
