@@ -34,6 +34,7 @@ from kit.errors import (
     HeaderNotFoundError,
     KitError,
     KitWarning,
+    ReadingDoubtWarning,
     SchemaError,
     SheetNotFoundError,
     UnsafeFileError,
@@ -45,7 +46,7 @@ from kit.formulas import (
     parse_formula,
     register_indicator,
 )
-from kit.io import list_tables, load_table
+from kit.io import Reading, describe_reading, list_tables, load_table
 from kit.quality import Profile, profile
 from kit.schemas import list_schemas, load_schema
 from kit.validation import Report, validate
@@ -65,12 +66,15 @@ __all__ = [
     "KitError",
     "KitWarning",
     "Profile",
+    "Reading",
+    "ReadingDoubtWarning",
     "Report",
     "SchemaError",
     "SheetNotFoundError",
     "UnsafeFileError",
     "compute_indicator",
     "compute_indicators",
+    "describe_reading",
     "list_schemas",
     "list_tables",
     "load_schema",

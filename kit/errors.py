@@ -73,3 +73,8 @@ class BenchmarkWarning(KitWarning):
 
 class SmallGroupWarning(BenchmarkWarning):
     """Groupe de comparaison trop petit pour que rangs et percentiles aient du sens."""
+
+
+class ReadingDoubtWarning(KitWarning):
+    """Doute de lecture d'un tableur : en-tête ambigu, total qui ne s'additionne pas, colonne de
+    nombres contenant du texte, lignes rejetées… Le tableau est rendu, mais à vérifier."""

@@ -38,7 +38,8 @@ def _set(path: Path, header: str, value: str, row: int = 2) -> None:
     wb = load_workbook(path)
     ws = wb.worksheets[0]
     column = next(c.column for c in ws[1] if c.value == header)
-    ws.cell(row=row, column=column, value=value)
+    cell = ws.cell(row=row, column=column, value=value)
+    cell.data_type = "s"  # texte saisi tel quel (« =HYPERLINK… » n'est pas une formule ici)
     wb.save(path)
 
 

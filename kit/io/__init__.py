@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import python_calamine as pc
 
+from kit import _written
 from kit._parse import Distinct, column_letter, normalize_label
 from kit.errors import (
     CorruptFileError,
@@ -27,7 +28,8 @@ from kit.errors import (
     KitError,
     SheetNotFoundError,
 )
-from kit.io import _junk, _layout
+from kit.io import _junk, _layout, _overrides, _reading, _totals
+from kit.io._reading import Reading, describe_reading
 from kit.io._safety import check_zip, detect_format
 from kit.io._text import read_text
 from kit.io._types import convert_column
@@ -38,7 +40,8 @@ logger = logging.getLogger(__name__)
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # signature d'un classeur .xls (OLE)
 
-__all__ = ["RawTable", "check_zip", "detect_format", "list_tables", "load_table", "read_cells",
+__all__ = ["RawTable", "Reading", "check_zip", "describe_reading", "detect_format", "list_tables",
+           "load_table", "read_cells",
            "save_workbook"]
 
 
@@ -184,7 +187,8 @@ def _frame(rows: list[list]) -> pd.DataFrame:
     return frame
 
 
-def _raw_table(source: str | Path, sheet: str | int | None
+def _raw_table(source: str | Path, sheet: str | int | None, sep: str | None = None,
+               encoding: str | None = None
                ) -> tuple[Path, bytes, str, dict[str, Any], pd.DataFrame, list]:
     """Fichier → (chemin, octets, format, infos, table brute indexée par ligne, fusions)."""
     path, data = _read_source(source)
@@ -197,7 +201,7 @@ def _raw_table(source: str | Path, sheet: str | int | None
             raise SheetNotFoundError(
                 f"Le fichier texte « {path.name} » n'a qu'une seule table : n'indiquez pas de "
                 f"feuille (reçu {sheet!r}).", path)
-        table = read_text(data, path)
+        table = read_text(data, path, sep, encoding)
         info.update(encoding=table.encoding, delimiter=table.delimiter,
                     repaired_lines=table.repaired_lines, rejected_lines=table.rejected_lines,
                     typed_body=table.typed_body, typed_header=table.typed_header,
@@ -240,8 +244,11 @@ def read_cells(source: str | Path, sheet: str | int | None = None) -> RawTable:
 
 
 def load_table(source: str | Path, sheet: str | int | None = None,
-               schema: dict | str | Path | None = None, header_row: int | None = None
-               ) -> pd.DataFrame:
+               schema: dict | str | Path | None = None, header_row: int | None = None,
+               *, header: int | list[int] | None = None,
+               skip_rows: int | list[int] | None = None,
+               types: dict[str, str] | None = None, keep_totals: bool = False,
+               sep: str | None = None, encoding: str | None = None) -> pd.DataFrame:
     """Lit un tableur de service et renvoie un DataFrame propre.
 
     Parameters
@@ -256,26 +263,46 @@ def load_table(source: str | Path, sheet: str | int | None = None,
     header_row
         Numéro (à partir de 1, comme dans Excel) de la ligne d'en-tête, si la détection
         automatique se trompe.
+    header
+        Comme `header_row`, ou liste de lignes consécutives (`[4, 5]`) pour un en-tête sur
+        plusieurs lignes.
+    skip_rows
+        Lignes à ignorer : un nombre (les N premières lignes) ou une liste de numéros de ligne
+        (à partir de 1).
+    types
+        Type imposé par colonne : « code », « texte », « nombre », « entier », « date »,
+        « booleen » (`{"code_commune": "code", "montant": "nombre"}`).
+    keep_totals
+        Garder les lignes de total et de sous-total parmi les données (elles sont écartées
+        par défaut, après vérification par le calcul).
+    sep, encoding
+        Séparateur et encodage d'un fichier texte, s'ils sont mal devinés.
 
     Returns
     -------
     pandas.DataFrame
         Index = numéro de la ligne dans le fichier source ; `attrs["source"]` décrit la lecture
-        (fichier, feuille, ligne d'en-tête, lettres des colonnes, lignes écartées, empreinte).
+        (fichier, feuille, ligne d'en-tête, lettres des colonnes, lignes écartées, empreinte,
+        totaux et colonnes de total vérifiés par le calcul, doutes) ; `kit.describe_reading`
+        la résume en français. Chaque doute est aussi émis comme `ReadingDoubtWarning`.
 
     Raises
     ------
     KitError
         Fichier introuvable, vide, abîmé, protégé, dangereux, feuille absente… (message en
         français nommant le fichier et la marche à suivre).
+    DataError
+        Choix imposé qui contredit le fichier : ligne d'en-tête vide, colonne de `types`
+        absente, type inconnu, encodage qui ne décode pas le fichier.
     """
-    path, data, fmt, info, raw, merged = _raw_table(source, sheet)
+    header_row, n_forced = _overrides.header_rows(header_row, header)
+    path, data, fmt, info, raw, merged = _raw_table(source, sheet, sep, encoding)
     info["digest"].begin()
     typed_body = info.pop("typed_body", None)
     typed_header = info.pop("typed_header", None)
     # valeurs de remplacement des colonnes numériques lues comme manquantes (CSV, chemin rapide)
     hidden: dict = info.pop("hidden", None) or {}
-    if typed_body is not None and header_row is not None:  # en-tête imposé : chemin ordinaire
+    if typed_body is not None and (header_row is not None or skip_rows):  # chemin ordinaire
         typed_body = typed_body.astype(object)
         for c, cells in hidden.items():
             typed_body.loc[cells.index, c] = cells.to_numpy()
@@ -287,16 +314,19 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         raw = _layout.strip_cells(raw)
     if raw.empty or not raw.notna().to_numpy().any():
         raise EmptyFileError(f"Le fichier {where} ne contient aucune donnée.", path)
+    skipped = []
+    if skip_rows:
+        raw, skipped = _overrides.skip(raw, skip_rows, where, path)
     if header_row is not None:
-        if not 1 <= header_row <= len(raw):
+        if not 1 <= header_row <= int(raw.index.max()):
             raise HeaderNotFoundError(
                 f"La ligne d'en-tête {header_row} n'existe pas dans {where} ({len(raw)} lignes).",
                 path)
-        start = int(raw.index.get_indexer([header_row])[0]) if fmt in ("csv", "txt") else \
-            header_row - 1
+        start = int(raw.index.get_indexer([header_row])[0])
         if start < 0:
             raise HeaderNotFoundError(f"La ligne {header_row} de {where} a été écartée.", path)
-        n = 1
+        n = n_forced
+        _overrides.check_header(raw.iloc[start:start + n], where, path)
     else:
         start, n = typed_header or _layout.find_header(
             raw.iloc[:_layout.SAMPLE_ROWS].values.tolist(), merged)
@@ -315,6 +345,9 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         body = raw.iloc[start + n:] if typed_body is None else \
             _layout.strip_cells(typed_body)
     motif, present = _junk.junk_codes(body, labels, hidden, distinct)
+    motif, totals = _totals.check_rows(body, motif, labels, present)
+    if keep_totals:
+        motif = np.where(motif == 3, 0, motif)
     dropped = [{"ligne": int(body.index[p]), "motif": _junk.REASONS[motif[p]],
                 "texte": _row_text(body.iloc[p], hidden)}
                for p in np.flatnonzero(motif >= 2).tolist()]
@@ -334,16 +367,24 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         labels[c] and not (c > 0 and labels[c] == labels[c - 1]))]
     names = _layout.unique_labels([labels[c] for c in keep], [letters[c] for c in keep])
     fields, mapping = _match_schema(names, schema)
-    columns, types, placeholders = {}, {}, {}
+    forced = _overrides.forced_fields(types, names, fields, where, path)
+    columns, types, placeholders, restored, written = {}, {}, {}, {}, {}
     for c, name in zip(keep, names):
         field = fields.get(name)
         out_name = field["name"] if field else name
         col, n_hidden = body[c], len(hidden.get(c, ()))
         if n_hidden and (field is not None or not col.notna().any()):
             col, n_hidden = _restore(col, hidden[c]), 0  # comme lues : chemin ordinaire
-        values, kind, n_ph = convert_column(col, name, field, distinct, c)
+        if name in forced:
+            values, kind, n_ph = _overrides.convert(col, name, forced[name])
+        else:
+            values, kind, n_ph = convert_column(col, name, field, distinct, c)
         columns[out_name] = values
         types[out_name] = kind
+        if kind == "code" and (n_zero := _reading.restored_zeros(col, values)):
+            restored[out_name] = n_zero
+        if (forms := _written.written_forms(col, kind, distinct, c)) is not None:
+            written[out_name] = forms
         if n_ph + n_hidden:
             placeholders[out_name] = n_ph + n_hidden
     df = pd.DataFrame(columns, index=body.index)
@@ -356,12 +397,27 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         "file": str(path), "format": fmt, "sheet": info["sheet"],
         "header_row": (int(raw.index[start]) if start is not None else None),
         "header_rows": n if start is not None else 0,
-        "rows": int(len(df)), "columns": out_letters, "dropped": dropped,
+        "rows": len(df), "columns": out_letters, "dropped": dropped,
         "blank_rows": blank_rows, "placeholders": placeholders, "types": types,
         "encoding": info["encoding"], "delimiter": info["delimiter"],
         "repaired_lines": info["repaired_lines"], "rejected_lines": info["rejected_lines"],
         "header_mapping": mapping, "sha256": info["digest"].result(),
+        "totals": totals, "total_columns": _totals.check_columns(df),
+        "skipped_rows": skipped, "keep_totals": keep_totals, "restored_zeros": restored,
+        "layout_doubts": _overrides.type_doubts(forced, types) + (_reading.header_doubts(
+            raw, start, n, int(raw.index[start])) if start is not None and header_row is None
+            else []),
+        "text_in_numbers": {n: mixed for n, k in types.items() if k == "texte" and (
+            mixed := _reading.text_in_numbers(df[n])) is not None},
+        "uncached_formulas": _reading.uncached_formulas(data, info["sheet"])
+        if fmt in ("xlsx", "xlsm") else None,
     }
+    # écritures non standard des valeurs converties (pour `validate`) ; hors de « source » :
+    # le chemin rapide des CSV lit certains nombres sans garder leur écriture
+    df.attrs["written"] = written
+    doubts = _reading.collect_doubts(df.attrs["source"])
+    df.attrs["source"]["doubts"] = doubts
+    _reading.warn_doubts(doubts, where)
     return df
 
 

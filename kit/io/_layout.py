@@ -117,12 +117,15 @@ def find_header(rows: list[list], merged: list | None = None) -> tuple[int | Non
     for i, row in enumerate(kinds):
         texts = sum(k == "texte" for k in row)
         years = sum(k == "nombre" and is_year(v) for k, v in zip(row, sample[i]))
-        if filled_counts[i] < need or texts == 0:
+        if filled_counts[i] < need or (texts == 0 and not _year_header(sample[i], kinds[i])):
             continue
         if texts + years < 0.8 * counts[i]:
             continue
         labels = [label_text(v) for v in sample[i] if not is_blank_cell(v)]
-        if len(set(labels)) < 0.7 * len(labels) or len(labels) < 0.5 * filled_counts[i]:
+        if len(labels) < 0.5 * filled_counts[i]:
+            continue
+        if len(set(labels)) < 0.7 * len(labels) and not (
+                i > 0 and _unique_under_groups(filled[i - 1], sample[i])):
             continue
         if width >= 3 and counts[i] <= 1:
             continue
@@ -160,9 +163,29 @@ def find_header(rows: list[list], merged: list | None = None) -> tuple[int | Non
         blank_under = any(bot[c] == "vide" and not is_blank_cell(top[c])
                           for c in range(min(len(bot), len(top))))
         text_over_numbers = sum(bot[c] == "texte" and numeric_below[c] for c in range(len(bot)))
-        if (under_group and blank_under) or text_over_numbers >= 2:
+        if (under_group and blank_under and counts[below] >= 2) or text_over_numbers >= 2:
             n = below - start + 1
     return start, n
+
+
+def _year_header(row: list, kinds: list[str]) -> bool:
+    """Ligne d'en-tête faite seulement d'années (« 1949 », « 1950 »… en texte ou en nombres),
+    au moins trois, strictement croissantes ou décroissantes : colonnes d'années d'un tableau
+    de comptes (les cellules de libellé de l'en-tête peuvent être vides)."""
+    values = [float(str(v).strip()) for v, k in zip(row, kinds) if k != "vide" and is_year(v)]
+    if len(values) < 3 or len(values) != sum(k != "vide" for k in kinds):
+        return False
+    steps = np.diff(values)
+    return bool((steps > 0).all() or (steps < 0).all())
+
+
+def _unique_under_groups(top: list, row: list) -> bool:
+    """Libellés répétés d'une ligne (« Total » sous « Ensemble », « Hommes », « Femmes ») rendus
+    uniques par la ligne de regroupement au-dessus (fusions recopiées)."""
+    pairs = [(label_text(top[c]) if c < len(top) else "", label_text(v))
+             for c, v in enumerate(row) if not is_blank_cell(v)]
+    groups = {t for t, _ in pairs if t}
+    return len(groups) >= 2 and len(set(pairs)) == len(pairs)
 
 
 def header_labels(rows: list[list], start: int, n: int, merged: list | None) -> list[str]:

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from kit._parse import PLACEHOLDERS, normalize_label
-from kit.errors import CorruptFileError, EmptyFileError
+from kit.errors import CorruptFileError, DataError, EmptyFileError
 from kit.io._encoding import SAMPLE_BYTES, decode, no_c1, prepare
 from kit.io._layout import cell_kind, find_header, strip_text_rows
 from kit.io._repair import repair_rows, unwrap_records, wrapped
@@ -214,16 +214,32 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def read_text(data: bytes, path: Path) -> TextTable:
-    """Lit un export texte en une table brute de cellules (texte)."""
+def read_text(data: bytes, path: Path, sep: str | None = None,
+              encoding: str | None = None) -> TextTable:
+    """Lit un export texte en une table brute de cellules (texte).
+
+    `sep` et `encoding` imposent le séparateur et l'encodage au lieu de les deviner.
+    """
+    if encoding is not None:
+        try:
+            text = data.decode(encoding)
+        except (LookupError, UnicodeDecodeError) as exc:
+            raise DataError(
+                f"Le fichier « {path.name} » ne se lit pas avec l'encodage demandé "
+                f"{encoding!r} ({type(exc).__name__} : {str(exc)[:120]}). Essayez « utf-8 », "
+                "« cp1252 » ou « cp850 », ou n'indiquez pas d'encodage.", path) from None
+        text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        if not text.strip():
+            raise EmptyFileError(f"Le fichier « {path.name} » ne contient aucune donnée.", path)
+        return _read_bytes(text.encode("utf-8"), encoding, "utf-8", path, text, sep)
     prep = prepare(data)
-    table = _read_bytes(*prep, path) if prep is not None else None
+    table = _read_bytes(*prep, path, sep=sep) if prep is not None else None
     if table is None:  # décodage complet, en mémoire
         text, encoding = decode(data)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         if not text.strip():
             raise EmptyFileError(f"Le fichier « {path.name} » ne contient aucune donnée.", path)
-        table = _read_bytes(text.encode("utf-8"), encoding, "utf-8", path, text)
+        table = _read_bytes(text.encode("utf-8"), encoding, "utf-8", path, text, sep)
     return table
 
 
@@ -233,7 +249,7 @@ def _line_ends(buf: bytes) -> np.ndarray:
 
 
 def _read_bytes(buf: bytes, encoding: str, enc: str, path: Path,
-                text: str | None = None) -> TextTable | None:
+                text: str | None = None, sep: str | None = None) -> TextTable | None:
     """Lit les octets `buf` (encodage `enc`) ; `text` : le même contenu déjà décodé, fins de
     ligne « \\n ». None quand le fichier demande d'être décodé en entier d'abord."""
     ends = _line_ends(buf)
@@ -251,7 +267,7 @@ def _read_bytes(buf: bytes, encoding: str, enc: str, path: Path,
     else:
         head_text = text[:200_000]
     head = [ln for ln in head_text.split("\n", 80)[:80] if ln.strip()]
-    sep = sniff_delimiter(head)
+    sep = sep or sniff_delimiter(head)
     lines_end = sum(1 for ln in head if ln.rstrip().endswith(";"))
     if sep != ";" and lines_end >= 0.2 * len(head):  # « …,valeur;; » : points-virgules parasites
         if text is None:

@@ -28,6 +28,8 @@ from kit._parse import (
     parse_numbers,
     regex_mask,
 )
+from kit.errors import KitError
+from kit.territories import load_former_codes, load_territories
 
 # (motif sur le libellé normalisé, largeur du code : les zéros de tête sont rétablis)
 _CODE_NAMES: list[tuple[re.Pattern, int | None]] = [
@@ -41,6 +43,19 @@ _CODE_NAMES: list[tuple[re.Pattern, int | None]] = [
     (re.compile(r"(^|_)(code|id|identifiant|ref|reference|numero|n|no|num|matricule|uai|rna|"
                 r"iris|nic|siret|siren|nir|iban|immatriculation)($|_)|^id[a-z]"), None),
 ]
+#: codes reconnus à leur libellé, sauf si le libellé est celui d'une mesure (« Nombre de
+#: départements », « Montant par article ») : département (« 01 », « 2A », « 971 »), région,
+#: NAF/APE, comptes et chapitres budgétaires (« 011 »)
+_MORE_CODE_NAMES: list[tuple[re.Pattern, int | None]] = [
+    (re.compile(r"(^|_)(dep|dept|departements?|code_?dep|code_?departement|num_?dep|cdep)"
+                r"($|_)"), 2),
+    (re.compile(r"(^|_)(reg|regions?|code_?reg|code_?region)($|_)"), 2),
+    (re.compile(r"(^|_)(naf|ape|code_?naf|code_?ape|naf_?rev2|activite_principale)($|_)"), None),
+    (re.compile(r"(^|_)(chapitre|article|imputation|compte_nature|numero_compte|num_compte|"
+                r"code_compte|code_nature|nature_comptable|fonction|sous_fonction)($|_)"), None),
+]
+_MEASURE = re.compile(r"(^|_)(nombre|nb|nbre|total|totale|somme|montant|taux|part|population|"
+                      r"pop|effectifs?|moyenne|ratio|part)($|_)")
 _WIDTH_PATTERN = re.compile(r"^\^?(?:\\d|\[0-9\])\{(\d+)\}\$?$")
 
 
@@ -52,7 +67,45 @@ def code_width(label: str) -> tuple[bool, int | None]:
     for pattern, width in _CODE_NAMES:
         if pattern.search(norm):
             return True, width
+    if not _MEASURE.search(norm):
+        for pattern, width in _MORE_CODE_NAMES:
+            if pattern.search(norm):
+                return True, width
     return False, None
+
+
+def _commune_codes(col: pd.Series, label: str) -> bool:
+    """Colonne de nombres entiers qui sont tous des codes INSEE de commune une fois complétés
+    à 5 chiffres (« 1053 » → « 01053 ») : au moins trois valeurs distinctes, libellé qui n'est
+    pas celui d'une mesure. Vérifié sur le Code officiel géographique embarqué."""
+    if _MEASURE.search(normalize_label(label)):
+        return False
+    low, high = col.min(), col.max()  # test rapide avant les valeurs distinctes
+    if pd.isna(low) or low < 1001 or high > 97617:
+        return False
+    values = pd.unique(col.dropna().to_numpy(dtype="float64"))
+    if len(values) < 3 or len(values) > 40000 or not (
+            (values >= 1001) & (values <= 97617) & (values == np.floor(values))).all():
+        return False
+    if ((values >= 1900) & (values <= 2100)).all() or re.search(
+            r"(^|_)(annee|annees|exercice|year|an|millesime)($|_)", normalize_label(label)):
+        return False  # des années (2018 → « 02018 » existe aussi dans l'Ain)
+    try:  # référentiel lu une fois, au premier besoin
+        known = _commune_set()
+    except KitError:
+        return False
+    return all(f"{int(v):05d}" in known for v in values)
+
+
+_COMMUNES: set[str] = set()
+
+
+def _commune_set() -> set[str]:
+    """Codes des communes actuelles et anciennes (communes fusionnées, arrondissements)."""
+    if not _COMMUNES:
+        _COMMUNES.update(load_territories("commune")["code"].astype(str).tolist())
+        _COMMUNES.update(load_former_codes()["code_ancien"].astype(str).tolist())
+    return _COMMUNES
 
 
 def _to_code_text(col: pd.Series, width: int | None, distinct: _Distinct | None = None
@@ -195,6 +248,8 @@ def convert_column(col: pd.Series, label: str, field: dict | None = None,
         if kind in ("floating", "integer", "mixed-integer-float"):
             if named_date and col.dropna().between(SERIAL_MIN, SERIAL_MAX).all():
                 return parse_dates(col).values, "date", 0  # numéros de série Excel
+            if _commune_codes(col, label):
+                return _to_code_text(col, 5), "code", 0
             return _numeric(col if _plain_int(col) or col.dtype == np.float64 else
                             col.astype("float64"))
         if kind in ("datetime", "datetime64", "date"):

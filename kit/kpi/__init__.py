@@ -29,6 +29,7 @@ from kit.workspace import (
     load_many,
     problem,
     problems_frame,
+    reading_options,
     section_paths,
 )
 
@@ -71,7 +72,8 @@ def load_sources(entries: list[dict[str, Any]]) -> tuple[dict[str, pd.DataFrame]
     for entry in entries:
         if not entry.get("jeu"):
             continue
-        table, found = load_many(entry["chemin"], entry["schema"], sheet=entry.get("feuille"))
+        table, found = load_many(entry["chemin"], entry["schema"], sheet=entry.get("feuille"),
+                                  options=reading_options(entry))
         problems.append(found)
         copies = table.attrs.get("doublons", [])
         doubles = table["ligne"].isin([d["ligne"] for d in copies])
@@ -91,8 +93,18 @@ def load_sources(entries: list[dict[str, Any]]) -> tuple[dict[str, pd.DataFrame]
 
 
 def load_catalogue(path: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Lit le catalogue des indicateurs (modèle ``catalogue_indicateurs``)."""
-    return load_many(path, "catalogue_indicateurs")
+    """Lit le catalogue des indicateurs (modèle ``catalogue_indicateurs``).
+
+    Un libellé vide (cellule en erreur, ou formule enregistrée sans valeur) est remplacé par le
+    code de l'indicateur : le problème est déjà cité par la validation, et les tableaux et
+    décisions du comité restent lisibles.
+    """
+    catalogue, problems = load_many(path, "catalogue_indicateurs")
+    if {"libelle", "code"} <= set(catalogue.columns):
+        missing = catalogue["libelle"].isna() | (catalogue["libelle"].astype(str).str.strip()
+                                                 == "")
+        catalogue.loc[missing, "libelle"] = catalogue.loc[missing, "code"]
+    return catalogue, problems
 
 
 # --------------------------------------------------------------------------- contrôles

@@ -19,6 +19,7 @@ import pandas as pd
 
 from kit import _parse
 from kit._format import fmt_value
+from kit._written import nonconforming
 from kit.errors import DataError, SchemaError
 from kit.schemas import header_key as _key
 from kit.schemas import load_schema, match_columns
@@ -136,6 +137,7 @@ def validate(df: pd.DataFrame, schema: dict[str, Any] | str | Path) -> Report:
         raise DataError(f"Le tableau a plusieurs colonnes nommées {doubles} : renommez-les "
                         "(par exemple « montant (2) ») avant de le valider.")
     src = df.attrs.get("source") or {}
+    written = df.attrs.get("written") or {}
     out = _Collector(df)
     # pandas recopie en profondeur `attrs` à chaque opération : sans eux, les contrôles
     # colonne par colonne vont plusieurs fois plus vite (la provenance est déjà dans `src`).
@@ -150,8 +152,34 @@ def validate(df: pd.DataFrame, schema: dict[str, Any] | str | Path) -> Report:
             _check_field(df[labels[col]], col, f, missing_values, out)
     _check_primary_key(df, schema, mapping, missing_values, out)
     _check_rejected_lines(src, out)
+    _check_written(written, fields, mapping, out)
     unchecked = [_describe_check(c) for c in schema.get("custom_checks", []) or []]
     return _build_report(df, src, out, mapping, unchecked, schema)
+
+
+def _check_written(written: dict[str, Any], fields: list[dict[str, Any]],
+                   mapping: dict[str, str | None], out: _Collector) -> None:
+    """Le fichier tel qu'envoyé : valeurs converties par le chargeur (« 14/03/2023 »,
+    « 27 000,00 ») dont l'écriture ne suit pas le `pattern` ou le `format` du schéma
+    (`df.attrs["written"]`, rempli par `load_table`)."""
+    for f in fields:
+        col = mapping[f["name"]]
+        if col is None or col not in written:
+            continue
+        found = nonconforming(written[col], f)
+        if found is None:
+            continue
+        count, text, row = found
+        letter = out.letters.get(col)
+        cell = f"{letter}{row}" if letter else None
+        where = f"la cellule {cell}" if cell else f"la ligne {row}"
+        rule = f"le format « {f['format']} »" if f.get("format") and f.get("type") in (
+            "date", "datetime") else f"le motif {(f.get('constraints') or {}).get('pattern')}"
+        out.column(col, "forme-ecrite", "avertissement",
+                   f"{count} cellule(s) de la colonne « {col} » sont écrites autrement que ne "
+                   f"le demande {rule} (par exemple {where} : « {_short(text)} »). Le kit les "
+                   "a comprises, mais le fichier tel qu'envoyé n'est pas conforme : réécrivez-"
+                   "les avant de le publier.", cell)
 
 
 def _check_headers(df: pd.DataFrame, fields: list[dict[str, Any]],

@@ -57,7 +57,7 @@ from kit.workspace._inventory import (
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "RUN_CACHE_ENV", "cached",
+    "READING_OPTIONS", "RUN_CACHE_ENV", "cached", "reading_options",
     "ACCESSIBLE_MODES", "DSP_HOLDER", "EXPECTED_DOCUMENTS", "EXTERNAL_HOLDERS", "PROJECT_ROOT",
     "SAMPLES_DIR", "SUIVI_COLUMNS", "SUMMARY_COLUMNS", "Collection", "cell_of",
     "expand_sources", "load_all", "load_config", "load_inventories", "load_many",
@@ -81,6 +81,19 @@ SUMMARY_COLUMNS = [
 ]
 
 _REQUIRED_ENTRY_KEYS = ("fichier", "service", "schema")
+#: Clés d'une entrée de « fichiers » qui imposent un choix au lecteur, quand il a mal deviné :
+#: clé de la configuration → argument de `kit.io.load_table`.
+READING_OPTIONS = {"entete": "header", "lignes_ignorees": "skip_rows", "types": "types",
+                   "garder_totaux": "keep_totals", "separateur": "sep", "encodage": "encoding"}
+
+
+def reading_options(entry: dict[str, Any]) -> dict[str, Any]:
+    """Choix imposés au lecteur par une entrée de « fichiers » (voir `READING_OPTIONS`).
+
+    >>> reading_options({"fichier": "a.csv", "entete": 3, "types": {"code": "code"}})
+    {'header': 3, 'types': {'code': 'code'}}
+    """
+    return {arg: entry[key] for key, arg in READING_OPTIONS.items() if entry.get(key) is not None}
 # Synonymes acceptés dans le YAML (anglais) → clé du kit.
 _ALIASES = {"path": "fichier", "chemin": "fichier", "sheet": "feuille"}
 
@@ -155,6 +168,9 @@ def load_config(path: str | Path) -> dict[str, Any]:
         # Une feuille nommée 2024 est un nom, pas un rang (lue en texte par read_config_yaml).
         entry["feuille"] = None if entry.get("feuille") is None else str(entry["feuille"])
         entry["chemin"] = str((path.parent / str(entry["fichier"])).resolve())
+        schema_file = path.parent / str(entry["schema"])
+        if str(entry["schema"]).endswith(".json") and schema_file.is_file():
+            entry["schema"] = str(schema_file.resolve())  # schéma écrit à côté de la configuration
         checked.append(entry)
     if problems:
         raise ConfigError(
@@ -241,7 +257,8 @@ def load_all(
             "feuille": entry["feuille"] or "",
         }
         try:
-            df = load_table(entry["chemin"], sheet=entry["feuille"], schema=entry["schema"])
+            df = load_table(entry["chemin"], sheet=entry["feuille"], schema=entry["schema"],
+                            **reading_options(entry))
             report = validate(df, entry["schema"])
         except KitError as exc:
             logger.warning("%s : %s", key, exc)

@@ -149,7 +149,8 @@ def _duplicates(df: pd.DataFrame, name: str) -> list[dict[str, Any]]:
 
 
 def load_many(sources: str | Path | Iterable[str | Path], schema: str | dict[str, Any], *,
-              sheet: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+              sheet: str | None = None, options: dict[str, Any] | None = None
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Lit et valide plusieurs fichiers d'un même modèle, sans s'arrêter au premier problème.
 
     Parameters
@@ -160,6 +161,9 @@ def load_many(sources: str | Path | Iterable[str | Path], schema: str | dict[str
         Schéma Table Schema du modèle (nom d'un schéma du kit, chemin ou dictionnaire).
     sheet
         Feuille à lire dans chaque classeur (par défaut la première non vide).
+    options
+        Choix imposés au lecteur (`kit.io.load_table` : ``header``, ``skip_rows``, ``types``,
+        ``keep_totals``, ``sep``, ``encoding``), par exemple depuis une entrée de « fichiers ».
 
     Returns
     -------
@@ -178,7 +182,7 @@ def load_many(sources: str | Path | Iterable[str | Path], schema: str | dict[str
     paths = expand_sources(sources, template=schema.get("name"))
     for path in paths:
         try:
-            df = load_table(path, sheet=sheet, schema=schema)
+            df = load_table(path, sheet=sheet, schema=schema, **(options or {}))
         except KitError as exc:
             problems.append(problem(path, str(exc), code="fichier-illisible", feuille=sheet))
             logger.warning("%s", exc)

@@ -74,7 +74,8 @@ _PATH_KEYS = {
     "collecte": (),
     "documents": (),
 }
-_ENTRY_KEYS = ("fichier", "service", "schema", "feuille", "jeu", "path", "chemin", "sheet")
+_ENTRY_KEYS = ("fichier", "service", "schema", "feuille", "jeu", "path", "chemin", "sheet",
+               "entete", "lignes_ignorees", "types", "garder_totaux", "separateur", "encodage")
 _SERVICE_KEYS = ("nom", "detenteur", "donnees", "dossier")
 _EPCI_KEYS = ("nom", "code", "siren", "population", "nombre_communes", "fictif")
 _TEXT_TOP = ("nom", "remarque", "strate", "type")
