@@ -6,6 +6,18 @@ et la lecture de ce que partagent les pairs.
 from __future__ import annotations
 
 from kit.publish._common import SECRET_THRESHOLD, settings
+from kit.publish._catalogue import CATALOGUE_COLUMNS, CATALOGUE_SCHEMA, catalogue_rows
+from kit.publish._portal import (
+    check_publishable,
+    count_columns,
+    export_portal,
+    export_tables,
+    suppress_small_counts,
+    table_schema,
+)
 from kit.publish._public import public_html, write_public_page
 
-__all__ = ["SECRET_THRESHOLD", "public_html", "settings", "write_public_page"]
+__all__ = ["CATALOGUE_COLUMNS", "CATALOGUE_SCHEMA", "SECRET_THRESHOLD", "catalogue_rows",
+           "check_publishable", "count_columns", "export_portal", "export_tables",
+           "public_html", "settings", "suppress_small_counts", "table_schema",
+           "write_public_page"]

@@ -50,6 +50,7 @@ KNOWN_KEYS = (
     "remarque", "population", "strate", "epci", "exercice", "millesime_geographique",
     "equipe_donnees", "services", "fichiers", "diagnostic", "priorisation", "indicateurs",
     "benchmark", "comite", "feuille_de_route", "chemins_hors_dossier", "membres", "collecte",
+    "publication",
 )
 #: Clés connues de chaque section ; les chemins sont décrits par `_PATH_KEYS`.
 SECTION_KEYS = {
@@ -60,6 +61,7 @@ SECTION_KEYS = {
     "benchmark": ("indicateurs", "definitions", "strates", "par_habitant"),
     "comite": ("historique",),
     "feuille_de_route": ("fichier", "date", "prochain_comite", "delai_depot_jours"),
+    "publication": ("seuil_secret", "anonyme", "siret", "portail", "contact"),
 }
 _PATH_KEYS = {
     "diagnostic": ("inventaires", "registre", "pairs", "competences"),
@@ -68,6 +70,7 @@ _PATH_KEYS = {
     "benchmark": ("indicateurs", "definitions"),
     "comite": ("historique",),
     "feuille_de_route": ("fichier",),
+    "publication": (),
 }
 _ENTRY_KEYS = ("fichier", "service", "schema", "feuille", "jeu", "path", "chemin", "sheet")
 _SERVICE_KEYS = ("nom", "detenteur", "donnees", "dossier")
