@@ -230,14 +230,30 @@ def _front_matter(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) and data.get("note") == NOTE_KIND else None
 
 
-def _maturity(path: Path) -> dict[str, Any] | None:
+def _maturity(path: Path) -> list[dict[str, Any]]:
+    """Score moyen de chaque collectivité d'un fichier de maturité ouvert."""
     df = pd.read_csv(path, dtype=str, encoding="utf-8", sep=",")
     needed = {"collectivite", "type_collectivite", "strate", "score"}
     if not needed <= set(df.columns) or df.empty:
-        return None
-    score = pd.to_numeric(df["score"], errors="coerce").mean()
-    return {"collectivite": df["collectivite"].iloc[0], "type": df["type_collectivite"].iloc[0],
-            "strate": df["strate"].iloc[0], "maturite": round(float(score), 2)}
+        return []
+    df["score"] = pd.to_numeric(df["score"], errors="coerce")
+    return [{"collectivite": name, "type": g["type_collectivite"].iloc[0],
+             "strate": g["strate"].iloc[0], "maturite": round(float(g["score"].mean()), 2)}
+            for name, g in df.groupby("collectivite", sort=False)]
+
+
+def _merge(rows: list[dict[str, Any]], by_name: dict[str, dict[str, Any]],
+           found: dict[str, Any], name: str) -> None:
+    """Ajoute la maturité d'un pair à sa note, ou une ligne à lui."""
+    if found["collectivite"] in by_name:
+        row = by_name[found["collectivite"]]
+        row["maturite"] = found["maturite"]
+        row["fichiers"] += f", {name}"
+        return
+    row = {**found, "population": None, "cas_usage": None, "pourquoi": None,
+           "indicateurs": "", "financement": "", "fichiers": name}
+    rows.append(row)
+    by_name[found["collectivite"]] = row
 
 
 def read_peer_notes(folder: str | Path, profile: dict[str, Any]) -> pd.DataFrame:
@@ -286,18 +302,8 @@ def read_peer_notes(folder: str | Path, profile: dict[str, Any]) -> pd.DataFrame
             "maturite": None, "fichiers": path.name})
     by_name = {r["collectivite"]: r for r in rows}
     for path in sorted(folder.glob("maturite_ouverte_*.csv")):
-        found = _maturity(path)
-        if found is None:
-            continue
-        if found["collectivite"] in by_name:
-            row = by_name[found["collectivite"]]
-            row["maturite"] = found["maturite"]
-            row["fichiers"] += f", {path.name}"
-        else:
-            row = {**found, "population": None, "cas_usage": None, "pourquoi": None,
-                   "indicateurs": "", "financement": "", "fichiers": path.name}
-            rows.append(row)
-            by_name[found["collectivite"]] = row
+        for found in _maturity(path):
+            _merge(rows, by_name, found, path.name)
     columns = ["collectivite", "type", "strate", "population", "cas_usage", "pourquoi",
                "indicateurs", "financement", "maturite", "meme_strate", "meme_type",
                "ecart_population", "fichiers", "rang"]
