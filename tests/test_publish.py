@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from kit.comite import run_committee
-from kit.errors import DataError
+from kit.errors import DataError, KitError
 from kit.publish import (
     CATALOGUE_SCHEMA,
     export_portal,
@@ -221,3 +221,25 @@ class TestLessons:
         table = read_peer_notes(tmp_path, config)
         assert table.loc[0, "cas_usage"] == "Optimiser les tournées de collecte des déchets"
         assert table.loc[0, "strate"] == "35 000 à 49 999 habitants"
+
+
+class TestConfiguration:
+    def test_publication_key_known(self, tmp_path):
+        path = tmp_path / "collectivite.yaml"
+        path.write_text("nom: Essai\nfichiers: []\npublication:\n  seuil_secret: 5\n"
+                        "  anonyme: true\n  contact: service de la donnée\n", encoding="utf-8")
+        assert load_config(path)["publication"]["seuil_secret"] == 5
+        path.write_text("nom: Essai\nfichiers: []\npublication:\n  seuil_secret: zéro\n",
+                        encoding="utf-8")
+        with pytest.raises(KitError, match="seuil_secret"):
+            load_config(path)
+
+    def test_hostile_configuration_escaped_and_masked(self, committee, config, tmp_path):
+        hostile = {**config, "equipe_donnees": {"dpo": "<img src=x onerror=alert(1)>"},
+                   "publication": {"contact": "jean.dupont@exemple.fr ou 06 12 34 56 78"}}
+        path = write_public_page(committee, tmp_path, hostile)
+        assert path == tmp_path / "public" / "index.html"
+        text = path.read_text(encoding="utf-8")
+        assert "<img" not in text and "&lt;img src=x" in text
+        assert "jean.dupont" not in text and "06 12 34 56 78" not in text
+        assert "[masqué]" in text

@@ -149,8 +149,8 @@ def _blocks(data: dict[str, Any]) -> list[tuple[str, list[str]]]:
              f"Pourquoi : {data['pourquoi']}."] if data.get("cas_usage") else
             ["Pas encore de cas d'usage retenu."])
     return [
-        ("Qui sommes-nous", [f"{who} — {data['type'] or 'type non précisé'}, strate "
-                             f"« {data['strate'] or 'non précisée'} »{pop}."]),
+        ("Qui sommes-nous", [(f"{who} — {data['type'] or 'type non précisé'}, strate "
+                             f"« {data['strate'] or 'non précisée'} »{pop}.")]),
         ("Étapes faites", [", ".join(data["etapes"]) + "."]),
         ("Cas d'usage retenu", case),
         ("Indicateurs, avant et maintenant", ind or ["Aucun indicateur suivi."]),
@@ -170,8 +170,8 @@ def lessons_markdown(data: dict[str, Any]) -> str:
     head = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     lines = ["---", head.rstrip(), "---", "",
              f"# Retour d'expérience — {data.get('collectivite') or 'collectivité anonyme'}", "",
-             f"Note du {fmt_date(pd.Timestamp(data['date']).date())}, écrite par le kit "
-             "d'analyse de données des territoires.", ""]
+             (f"Note du {fmt_date(pd.Timestamp(data['date']).date())}, écrite par le kit "
+             "d'analyse de données des territoires."), ""]
     for title, items in _blocks(data):
         lines += [f"## {title}", "", *[f"- {escape_html(i)}" if len(items) > 1 else
                                        escape_html(i) for i in items], ""]

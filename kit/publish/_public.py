@@ -132,8 +132,8 @@ def _kpi_section(c: Committee) -> str:
             target += f" en {pd.Timestamp(k['echeance']).year}"
         rows.append([html_text(k["libelle"]), html_text(k["secteur"]),
                      _value(k["derniere_valeur"], k["unite"]), target,
-                     f'<span class="{_status_class(status)}">'
-                     f"{html_text(STATUS_WORDS.get(status, status))}</span>"])
+                     (f'<span class="{_status_class(status)}">'
+                     f"{html_text(STATUS_WORDS.get(status, status))}</span>")])
     good = int(summary["statut"].isin(ON_TRACK).sum())
     return ("<section><h2>Nos indicateurs et leurs progrès</h2>"
             f"<p>La collectivité suit {len(summary)} indicateurs ; au "

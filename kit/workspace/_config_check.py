@@ -303,6 +303,8 @@ class _Checker:
                                                (name, "prochain_comite"))
         if "delai_depot_jours" in known and value.get("delai_depot_jours") is not None:
             self.number(value["delai_depot_jours"], (name, "delai_depot_jours"), minimum=0)
+        if "seuil_secret" in known and value.get("seuil_secret") is not None:
+            self.number(value["seuil_secret"], (name, "seuil_secret"), minimum=1)
         checks: dict[str, Callable[[Any, Path_], None]] = {
             "type_collectivite": self.text, "maturite": self.campaigns, "poids": self.weights,
             "variables": self.variables, "strates": self.text, "par_habitant": self.names,
