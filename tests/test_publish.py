@@ -243,3 +243,14 @@ class TestConfiguration:
         assert "<img" not in text and "&lt;img src=x" in text
         assert "jean.dupont" not in text and "06 12 34 56 78" not in text
         assert "[masqué]" in text
+
+
+def test_publish_all_from_configuration(config, tmp_path):
+    written = publish_all(config, tmp_path)
+    names = {p.relative_to(tmp_path).as_posix() for p in written}
+    assert {"public/index.html", "donnees_ouvertes/datapackage.json",
+            "donnees_ouvertes/catalogue.csv", "retour_experience.md",
+            "retour_experience.html"} <= names
+    assert all(p.exists() for p in written)
+    assert not list(tmp_path.rglob("comite_*.json"))  # relevé de travail : pas publié
+    assert frictionless.validate(str(tmp_path / "donnees_ouvertes" / "datapackage.json")).valid

@@ -181,7 +181,7 @@ def public_html(c: Committee, config: dict[str, Any] | None = None) -> str:
                 _kpi_section(c), _privacy_section(c, config),
                 _join_section(str(opts.get("contact") or DEFAULT_CONTACT))]
     name = html_text(c.collectivite)
-    return page(f"Les données de {name}",
+    return page(f"{name} : nos données",
                 "Ce que la collectivité sait, ce qu'elle publie et ce qu'elle en fait.",
                 sections, f"Page mise à jour le {fmt_date(c.date)}. Données publiées sous "
                           "Licence Ouverte / Open Licence version 2.0.")
