@@ -254,3 +254,11 @@ def test_publish_all_from_configuration(config, tmp_path):
     assert all(p.exists() for p in written)
     assert not list(tmp_path.rglob("comite_*.json"))  # relevé de travail : pas publié
     assert frictionless.validate(str(tmp_path / "donnees_ouvertes" / "datapackage.json")).valid
+
+
+def test_peer_note_with_yaml_aliases_refused(tmp_path):
+    bomb = ("---\nnote: retour_experience_kit_territoires\na: &a [x, x, x]\nb: [*a, *a, *a]\n"
+            "---\n")
+    (tmp_path / "pair.md").write_text(bomb, encoding="utf-8")
+    with pytest.raises(DataError, match="alias"):
+        read_peer_notes(tmp_path, {"strate": "x"})

@@ -11,7 +11,7 @@ import pandas as pd
 import yaml
 
 from kit._format import fmt_date, fmt_number
-from kit._gate import escape_html
+from kit._gate import escape_html, markdown_text
 from kit.comite import Committee
 from kit.errors import DataError
 from kit.publish._common import DEFAULT_CONTACT, page, safe_text, settings
@@ -19,6 +19,8 @@ from kit.roadmap import budget_by_source, late_actions
 
 #: Marque de la note (première clé du bloc YAML) : une note d'une autre origine est ignorée.
 NOTE_KIND = "retour_experience_kit_territoires"
+#: Taille maximale du bloc YAML d'une note de pair (caractères).
+_MAX_FRONT_MATTER = 200_000
 
 
 def lessons_data(c: Committee, config: dict[str, Any] | None = None,
@@ -169,12 +171,13 @@ def lessons_markdown(data: dict[str, Any]) -> str:
     """Note en Markdown, précédée de son bloc YAML (relu par `read_peer_notes`)."""
     head = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
     lines = ["---", head.rstrip(), "---", "",
-             f"# Retour d'expérience — {data.get('collectivite') or 'collectivité anonyme'}", "",
+             "# Retour d'expérience — "
+             + markdown_text(data.get("collectivite") or "collectivité anonyme"), "",
              (f"Note du {fmt_date(pd.Timestamp(data['date']).date())}, écrite par le kit "
              "d'analyse de données des territoires."), ""]
     for title, items in _blocks(data):
-        lines += [f"## {title}", "", *[f"- {escape_html(i)}" if len(items) > 1 else
-                                       escape_html(i) for i in items], ""]
+        lines += [f"## {title}", "", *[f"- {markdown_text(i)}" if len(items) > 1 else
+                                       markdown_text(i) for i in items], ""]
     return "\n".join(lines)
 
 
@@ -223,8 +226,16 @@ def _front_matter(path: Path) -> dict[str, Any] | None:
     end = text.find("\n---", 4)
     if end < 0:
         return None
+    block = text[4:end]
+    if len(block) > _MAX_FRONT_MATTER:
+        raise DataError(f"{path.name} : bloc YAML de plus de {_MAX_FRONT_MATTER} caractères en "
+                        "tête de note ; une note du kit en fait quelques milliers.")
     try:
-        data = yaml.safe_load(text[4:end])
+        # Une note vient d'une autre collectivité : pas d'alias YAML (« billion laughs »).
+        if any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(block, Loader=yaml.SafeLoader)):
+            raise DataError(f"{path.name} : le bloc YAML de la note contient des alias (*nom) ; "
+                            "une note écrite par le kit n'en a pas. Note ignorée à corriger.")
+        data = yaml.safe_load(block)
     except yaml.YAMLError as exc:
         raise DataError(f"{path.name} : bloc YAML illisible en tête de note ({exc}).") from exc
     return data if isinstance(data, dict) and data.get("note") == NOTE_KIND else None
