@@ -50,7 +50,7 @@ KNOWN_KEYS = (
     "remarque", "population", "strate", "epci", "exercice", "millesime_geographique",
     "equipe_donnees", "services", "fichiers", "diagnostic", "priorisation", "indicateurs",
     "benchmark", "comite", "feuille_de_route", "documents", "chemins_hors_dossier", "membres",
-    "collecte",
+    "collecte", "publication",
 )
 #: Clés connues de chaque section ; les chemins sont décrits par `_PATH_KEYS`.
 SECTION_KEYS = {
@@ -63,6 +63,7 @@ SECTION_KEYS = {
     "feuille_de_route": ("fichier", "date", "prochain_comite", "delai_depot_jours"),
     "collecte": ("attendus",),
     "documents": ("contrats",),
+    "publication": ("seuil_secret", "anonyme", "siret", "portail", "contact"),
 }
 _PATH_KEYS = {
     "diagnostic": ("inventaires", "registre", "pairs", "competences"),
@@ -73,6 +74,7 @@ _PATH_KEYS = {
     "feuille_de_route": ("fichier",),
     "collecte": (),
     "documents": (),
+    "publication": (),
 }
 _ENTRY_KEYS = ("fichier", "service", "schema", "feuille", "jeu", "path", "chemin", "sheet",
                "entete", "lignes_ignorees", "types", "garder_totaux", "separateur", "encodage")
@@ -306,6 +308,8 @@ class _Checker:
                                                (name, "prochain_comite"))
         if "delai_depot_jours" in known and value.get("delai_depot_jours") is not None:
             self.number(value["delai_depot_jours"], (name, "delai_depot_jours"), minimum=0)
+        if "seuil_secret" in known and value.get("seuil_secret") is not None:
+            self.number(value["seuil_secret"], (name, "seuil_secret"), minimum=1)
         checks: dict[str, Callable[[Any, Path_], None]] = {
             "type_collectivite": self.text, "maturite": self.campaigns, "poids": self.weights,
             "variables": self.variables, "strates": self.text, "par_habitant": self.names,
