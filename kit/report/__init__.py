@@ -22,6 +22,9 @@ import pandas as pd
 
 from kit.report._batch import NotebookRun, run_batch, write_index
 from kit.report._notebook import (
+    ANALYST_DIR,
+    ANALYST_TAG,
+    AUDIENCES,
     KERNEL_NAME,
     TEMPLATE_DIR,
     NotebookError,
@@ -34,6 +37,9 @@ logger = logging.getLogger(__name__)
 _DIST_NAME = "kit-territoires"
 
 __all__ = [
+    "ANALYST_DIR",
+    "ANALYST_TAG",
+    "AUDIENCES",
     "NotebookError",
     "NotebookRun",
     "TEMPLATE_DIR",
