@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import re
+
 import pandas as pd
 
-__all__ = ["fmt_date", "fmt_number", "fmt_percent", "fmt_value", "short_axis", "wrap_label"]
+__all__ = ["fmt_date", "fmt_number", "fmt_percent", "fmt_period", "fmt_value", "short_axis",
+           "wrap_label"]
 
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
            "septembre", "octobre", "novembre", "décembre")
@@ -78,6 +81,30 @@ def fmt_date(value: Any) -> str:
         return "—"
     day = pd.Timestamp(value)
     return f"{'1er' if day.day == 1 else day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+_QUARTER = re.compile(r"(\d{4})-?[QT]([1-4])")
+_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+
+
+def fmt_period(value: Any) -> str | None:
+    """Période écrite pour un lecteur : trimestre « 2023Q4 » → « 4e trimestre 2023 », mois
+    « 2025-12 » → « décembre 2025 » ; ``None`` si `value` n'est pas une période.
+
+    Examples
+    --------
+    >>> fmt_period("2023Q4"), fmt_period("2024Q1"), fmt_period("2025-12"), fmt_period("ECL-01")
+    ('4e trimestre 2023', '1er trimestre 2024', 'décembre 2025', None)
+    """
+    text = str(value).strip()
+    quarter = _QUARTER.fullmatch(text)
+    if quarter:
+        n = int(quarter.group(2))
+        return f"{'1er' if n == 1 else f'{n}e'} trimestre {quarter.group(1)}"
+    month = _MONTH.fullmatch(text)
+    if month:
+        return f"{_MONTHS[int(month.group(2)) - 1]} {month.group(1)}"
+    return None
 
 
 def short_axis(label: str) -> str:
