@@ -20,7 +20,7 @@ import kit
 from kit._paths import PROJECT_ROOT
 from kit.errors import ConfigError
 from kit.project._plan import plan_steps
-from kit.report import NotebookRun, run_batch, write_index
+from kit.report import NotebookRun, add_pdfs, run_batch, write_index
 from kit.territories import REFERENCE
 from kit.workspace import RUN_CACHE_ENV, load_config
 
@@ -73,7 +73,7 @@ def _selected(steps: Sequence[str] | None) -> set[str] | None:
 
 def run_report(config: str | Path, output: str | Path | None = None, *,
                steps: Sequence[str] | None = None, workers: int = 2, progress: bool = True,
-               notebooks_dir: str | Path = NOTEBOOKS_DIR) -> ReportSet:
+               notebooks_dir: str | Path = NOTEBOOKS_DIR, pdf: bool = True) -> ReportSet:
     """Exécute les notebooks que la configuration permet et écrit rapports et index.
 
     Parameters
@@ -88,6 +88,9 @@ def run_report(config: str | Path, output: str | Path | None = None, *,
         Notebooks exécutés en même temps.
     notebooks_dir
         Dossier des notebooks (celui du kit par défaut).
+    pdf
+        Imprimer aussi chaque rapport des élus en PDF A4 (Chromium) ; sans Chromium, l'index
+        le dit et les rapports HTML sont écrits quand même.
 
     Returns
     -------
@@ -130,8 +133,9 @@ def run_report(config: str | Path, output: str | Path | None = None, *,
             os.environ[RUN_CACHE_ENV] = previous
     by_name = {r.notebook: r for r in done}
     runs = [by_name.get(r.notebook, r) for r in runs]
+    notes = [note for note in [add_pdfs(runs, workers) if pdf else None] if note]
     name = str(cfg.get("nom") or config_path.stem)
     index = write_index(folder, name, runs, version=kit.__version__,
                         sources=[f"{REFERENCE['source']} (millésime {REFERENCE['millesime']})",
-                                 "fichiers des services de la collectivité"])
+                                 "fichiers des services de la collectivité"], notes=notes)
     return ReportSet(name, folder, index, runs)

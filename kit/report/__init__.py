@@ -31,6 +31,7 @@ from kit.report._notebook import (
     export_html,
     run_notebook,
 )
+from kit.report._pdf import PDF_UNAVAILABLE, add_pdfs, export_pdf, find_chromium
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,10 @@ __all__ = [
     "ANALYST_TAG",
     "AUDIENCES",
     "NotebookError",
+    "PDF_UNAVAILABLE",
+    "add_pdfs",
+    "export_pdf",
+    "find_chromium",
     "NotebookRun",
     "TEMPLATE_DIR",
     "check_environment",

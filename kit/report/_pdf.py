@@ -12,13 +12,16 @@ import logging
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from kit.errors import KitError
+from kit.report._batch import NotebookRun
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BROWSERS", "PDF_UNAVAILABLE", "export_pdf", "find_chromium"]
+__all__ = ["BROWSERS", "PDF_UNAVAILABLE", "add_pdfs", "export_pdf", "find_chromium"]
 
 #: Noms du navigateur cherchés dans le PATH, dans l'ordre.
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -72,7 +75,9 @@ def export_pdf(html: str | Path, target: str | Path | None = None, *, timeout: i
     with tempfile.TemporaryDirectory(prefix="kit-pdf-") as profile:
         command = [browser, "--headless", "--no-sandbox", "--disable-gpu",
                    "--no-first-run", f"--user-data-dir={profile}", "--no-pdf-header-footer",
-                   "--virtual-time-budget=15000", f"--print-to-pdf={target.resolve()}",
+                   # largeur utile d'une page A4 à 96 ppp : les graphiques sont dessinés à
+                   # la largeur imprimée
+                   "--window-size=700,1000", "--virtual-time-budget=15000", f"--print-to-pdf={target.resolve()}",
                    html.as_uri()]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
@@ -86,3 +91,32 @@ def export_pdf(html: str | Path, target: str | Path | None = None, *, timeout: i
                        "Imprimez le rapport depuis un navigateur (Fichier > Imprimer > PDF).")
     logger.info("PDF écrit : %s (%d Ko)", target, target.stat().st_size // 1024)
     return target
+
+
+def add_pdfs(runs: Sequence[NotebookRun], workers: int = 2) -> str | None:
+    """Imprime en PDF chaque rapport écrit de `runs` (renseigne ``run.pdf``), deux à la fois.
+
+    Returns
+    -------
+    str | None
+        Phrase pour l'index quand des PDF manquent (Chromium absent ou en échec), sinon None.
+    """
+    browser = find_chromium()
+    if browser is None:
+        logger.warning("%s", PDF_UNAVAILABLE)
+        return PDF_UNAVAILABLE
+    failed: list[str] = []
+
+    def one(run: NotebookRun) -> None:
+        try:
+            run.pdf = export_pdf(run.html, browser=browser)
+        except KitError as exc:
+            logger.warning("%s", exc)
+            failed.append(run.title)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        list(pool.map(one, [r for r in runs if r.html is not None]))
+    if failed:
+        return (f"Version PDF non produite pour : {' ; '.join(sorted(failed))}. Imprimez ces "
+                "rapports depuis un navigateur (Fichier > Imprimer > PDF).")
+    return None
