@@ -175,3 +175,73 @@ def test_toolbar_in_french(reports: tuple[Path, list[Path]]) -> None:
     assert titles, "aucun bouton de barre d'outils dans le DOM dessiné"
     assert [t for t in titles if t in ENGLISH_TOOLBAR] == []
     assert "Zoom avant" in titles  # libellé de kit/charts/locale_fr.json
+
+
+# Format A4 en points PostScript : 210 × 297 mm, 72 points par pouce de 25,4 mm.
+A4 = (210 / 25.4 * 72, 297 / 25.4 * 72)
+
+
+def test_pdf_a4_numbered(reports: tuple[Path, list[Path]]) -> None:
+    """Chaque rapport des élus a son PDF A4 aux pages numérotées, lié depuis l'index."""
+    if _chromium() is None:
+        pytest.skip("Chromium absent : pas de PDF (l'index le dit, voir le test suivant)")
+    pypdf = pytest.importorskip("pypdf", reason="pypdf absent (extra « test »)")
+    folder, elus = reports
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    for report in elus:
+        pdf = report.with_suffix(".pdf")
+        assert f'href="{pdf.name}"' in index
+        pages = pypdf.PdfReader(pdf).pages
+        width, height = float(pages[0].mediabox.width), float(pages[0].mediabox.height)
+        assert abs(width - A4[0]) < 2 and abs(height - A4[1]) < 2, (pdf.name, width, height)
+        first = pages[0].extract_text()
+        title = _soup(report).find("h1").get_text(" ", strip=True)
+        assert " ".join(title.split()[:3]) in " ".join(first.split()), pdf.name
+        assert f"page 1 sur {len(pages)}" in first
+        assert f"page {len(pages)} sur {len(pages)}" in pages[-1].extract_text()
+        text = " ".join(p.extract_text() for p in pages)
+        assert [w for w in ENGLISH_TOOLBAR if w in text] == []
+
+
+def test_index_says_why_no_pdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sans Chromium (PATH vide), aucun PDF et l'index dit pourquoi, en français."""
+    from kit.report import NotebookRun, add_pdfs, write_index
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    report = tmp_path / "05_comite.html"
+    report.write_text("<html><body><h1>Comité</h1></body></html>", encoding="utf-8")
+    run = NotebookRun("05_comite", "Comité", html=report)
+    note = add_pdfs([run])
+    assert run.pdf is None and note is not None
+    index = write_index(tmp_path, "Clairval", [run], version="0", notes=[note])
+    text = index.read_text(encoding="utf-8")
+    assert "Chromium n&#x27;est pas installé" in text or "Chromium n'est pas installé" in text
+    assert not list(tmp_path.glob("*.pdf"))
+
+
+def test_committee_slides(reports: tuple[Path, list[Path]]) -> None:
+    """Le diaporama du comité s'ouvre avec python-pptx : titre, chiffres clés, décisions, puis
+    un graphique par diapositive, son constat en titre."""
+    pptx = pytest.importorskip("pptx", reason="python-pptx absent")
+    from kit import workspace
+    from kit.comite import run_committee
+
+    folder = reports[0]
+    deck = folder / "05_comite.pptx"
+    assert 'href="05_comite.pptx"' in (folder / "index.html").read_text(encoding="utf-8")
+    slides = list(pptx.Presentation(deck).slides)
+    titles = [s.shapes.title.text for s in slides]
+    assert titles[0].startswith("Comité de pilotage — ")
+    assert "Les chiffres clés" in titles
+    assert any(t.startswith("Les décisions à prendre") for t in titles)
+    # relevé indépendant : chaque chiffre clé du comité figure dans le tableau de sa diapositive
+    point = run_committee(workspace.load_config(CONFIG), folder / "relecture")
+    table = next(sh.table for sh in slides[titles.index("Les chiffres clés")].shapes
+                 if sh.has_table)
+    subjects = [table.cell(i, 0).text for i in range(1, len(table.rows))]
+    assert subjects == [str(s) for s in point.figures["sujet"]]
+    charts = [s for s in slides if any(sh.shape_type == 13 for sh in s.shapes)]  # 13 = image
+    assert len(charts) >= 2
+    for slide in charts:
+        assert slide.shapes.title.text not in ("", "Graphique")
+        assert not SNAKE.search(slide.shapes.title.text)

@@ -122,7 +122,7 @@ def _title(row: pd.Series, last: pd.Series | None) -> str:
         target = (f", cible {fmt_number(row['cible'], 1)}{_unit(row['unite'])} au "
                   f"{fmt_date(row['echeance'])}")
     return (f"{row['libelle']} : {last['statut']} ({fmt_number(last['valeur'], 1)}"
-            f"{_unit(row['unite'])} en {last['periode']}{target})")
+            f"{_unit(row['unite'])} en {fmt_period(last['periode']) or last['periode']}{target})")
 
 
 def plot_kpi_trend(values: pd.DataFrame, row: pd.Series, date: Any = None) -> go.Figure:

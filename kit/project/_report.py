@@ -60,6 +60,17 @@ class ReportSet:
         return "\n".join(lines)
 
 
+#: Diaporama écrit par le notebook 05 dans son dossier de sorties, placé à côté de son rapport.
+SLIDES_NAME = "comite.pptx"
+
+
+def _place_slides(folder: Path, run: NotebookRun | None) -> None:
+    """Copie le diaporama du comité à côté du rapport 05 (``05_comite.pptx``)."""
+    written = folder / _OUTPUTS["05_comite"] / SLIDES_NAME
+    if run is not None and run.html is not None and written.is_file():
+        run.slides = Path(shutil.copy2(written, run.html.with_suffix(".pptx")))
+
+
 def _selected(steps: Sequence[str] | None) -> set[str] | None:
     if not steps:
         return None
@@ -134,6 +145,7 @@ def run_report(config: str | Path, output: str | Path | None = None, *,
     by_name = {r.notebook: r for r in done}
     runs = [by_name.get(r.notebook, r) for r in runs]
     notes = [note for note in [add_pdfs(runs, workers) if pdf else None] if note]
+    _place_slides(folder, by_name.get("05_comite"))
     name = str(cfg.get("nom") or config_path.stem)
     index = write_index(folder, name, runs, version=kit.__version__,
                         sources=[f"{REFERENCE['source']} (millésime {REFERENCE['millesime']})",

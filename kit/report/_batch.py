@@ -30,6 +30,7 @@ class NotebookRun:
     skipped: str | None = None
     seconds: float = 0.0
     pdf: Path | None = None
+    slides: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -116,6 +117,7 @@ def write_index(output_dir: str | Path, collectivite: str, runs: Sequence[Notebo
             rel = run.html.resolve().relative_to(output_dir.resolve()).as_posix()
             state = (f'<a href="{esc(rel)}">{esc(run.title)}</a> <span class="ok">rapport prêt'
                      f"</span>{_pdf_link(run.pdf, output_dir)}"
+                     f"{_pdf_link(run.slides, output_dir, 'diaporama')}"
                      f"{_analyst_link(run.html, output_dir)}")
         elif run.skipped:
             state = f'{esc(run.title)} <span class="skip">pas encore : {esc(run.skipped)}</span>'
@@ -152,11 +154,12 @@ footer {{ margin-top: 2rem; font-size: .9rem; color: #3a3a3a; }}
     return target
 
 
-def _pdf_link(pdf: Path | None, output_dir: Path) -> str:
+def _pdf_link(pdf: Path | None, output_dir: Path, label: str = "PDF") -> str:
+    """Lien vers une autre forme du rapport (PDF, diaporama), si le fichier existe."""
     if pdf is None or not pdf.is_file():
         return ""
     rel = pdf.resolve().relative_to(output_dir.resolve()).as_posix()
-    return f' — <a href="{html.escape(rel)}">PDF</a>'
+    return f' — <a href="{html.escape(rel)}">{label}</a>'
 
 
 def _analyst_link(report: Path, output_dir: Path) -> str:
