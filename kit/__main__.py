@@ -99,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="étapes à produire, par exemple 01,03 (défaut : toutes)")
     rapport.add_argument("--parallele", type=int, default=2, metavar="N",
                          help="notebooks exécutés en même temps (défaut : 2)")
+    rapport.add_argument("--sans-pdf", action="store_true",
+                         help="n'imprime pas les rapports en PDF (défaut : un PDF A4 par "
+                              "rapport des élus, si Chromium est installé)")
     rapport.set_defaults(func=_cmd_rapport)
     demo = sub.add_parser(
         "demo", add_help=False,
@@ -134,7 +137,8 @@ def _reports(configs: list[str], output: str | None, steps: str | None, workers:
         if output and several:
             folder = str(Path(output) / Path(config).resolve().parent.name)
         try:
-            result = run_report(config, folder, steps=wanted, workers=workers)
+            result = run_report(config, folder, steps=wanted, workers=workers,
+                                pdf=not args.sans_pdf)
         except KitError as exc:
             print(f"Erreur ({config}) : {exc}", file=sys.stderr)
             status = max(status, EXIT_UNREADABLE)
