@@ -245,3 +245,30 @@ def test_committee_slides(reports: tuple[Path, list[Path]]) -> None:
     for slide in charts:
         assert slide.shapes.title.text not in ("", "Graphique")
         assert not SNAKE.search(slide.shapes.title.text)
+
+
+def test_first_figure_in_analyst_cell(tmp_path: Path) -> None:
+    """La première figure (qui porte plotly.js) dans une cellule « analyste » : le rapport des
+    élus garde plotly.js une fois, sans cette figure, et la figure suivante se dessine."""
+    import nbformat
+
+    from kit.report import ANALYST_TAG, run_notebook
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Essai"),
+        nbformat.v4.new_code_cell(
+            "import plotly.express as px\nfrom kit.charts import show\n"
+            'show(px.bar(x=[1, 2], y=[3, 4], title="Graphique A"))',
+            metadata={"tags": [ANALYST_TAG]}),
+        nbformat.v4.new_code_cell('show(px.bar(x=[1, 2], y=[3, 4], title="Graphique B"))'),
+    ]
+    nbformat.write(nb, tmp_path / "essai.ipynb")
+    html = run_notebook(tmp_path / "essai.ipynb", tmp_path / "out").read_text(encoding="utf-8")
+    assert html.count("window.PlotlyConfig") == 1
+    assert html.count("Plotly.newPlot(") == 1
+    assert "Graphique A" not in html and "Graphique B" in html
+    full = (tmp_path / "out" / "analyste" / "essai.html").read_text(encoding="utf-8")
+    assert full.count("Plotly.newPlot(") == 2

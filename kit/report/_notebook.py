@@ -178,7 +178,7 @@ def export_html(nb: nbformat.NotebookNode, target: str | Path, name: str = "",
     elus = audience == "elus"
     nb = nbformat.from_dict(nb)  # copie : le notebook exécuté garde toutes ses sorties
     if elus:
-        nb.cells = [c for c in nb.cells if ANALYST_TAG not in c.metadata.get("tags", [])]
+        nb.cells = _drop_analyst_cells(nb.cells)
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -207,6 +207,28 @@ def export_html(nb: nbformat.NotebookNode, target: str | Path, name: str = "",
     target.write_text(body, encoding="utf-8")
     logger.info("Rapport écrit : %s (%d Ko)", target, target.stat().st_size // 1024)
     return target
+
+
+def _drop_analyst_cells(cells: list) -> list:
+    """Cellules du rapport des élus : sans celles marquées ``analyste``. Si l'une d'elles
+    portait le code de plotly.js (première figure affichée), ce code est gardé seul, sans la
+    figure, pour que les figures suivantes se dessinent."""
+    kept = []
+    for cell in cells:
+        if ANALYST_TAG not in cell.metadata.get("tags", []):
+            kept.append(cell)
+            continue
+        for out in cell.get("outputs", []):
+            page = out.get("data", {}).get("text/html", "")
+            page = "".join(page) if isinstance(page, list) else page
+            if "window.PlotlyConfig" in page:
+                bundle = page[: page.find('<div id="')] if '<div id="' in page else page
+                carrier = nbformat.v4.new_code_cell("")
+                carrier.outputs = [nbformat.v4.new_output(
+                    "display_data", data={"text/html": bundle + "</div>"})]
+                kept.append(carrier)
+                break
+    return kept
 
 
 def _cell_error(path: Path, executed: Path, exc: Exception) -> NotebookError:
