@@ -36,6 +36,7 @@ COLUMN_LABELS: dict[str, str] = {
     "ecart_mediane_pct": "Écart à la médiane (%)",
     "echeance": "Échéance",
     "en_retard": "En retard",
+    "id": "Référence",
     "libelle": "Libellé",
     "maj_en_retard": "Mise à jour en retard",
     "mediane": "Médiane",
