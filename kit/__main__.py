@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="étapes à produire, par exemple 01,03 (défaut : toutes)")
     rapport.add_argument("--parallele", type=int, default=2, metavar="N",
                          help="notebooks exécutés en même temps (défaut : 2)")
+    rapport.add_argument("--sans-pdf", action="store_true",
+                         help="n'imprime pas les rapports en PDF (défaut : un PDF A4 par "
+                              "rapport des élus, si Chromium est installé)")
     rapport.set_defaults(func=_cmd_rapport)
     demo = sub.add_parser(
         "demo", add_help=False,
@@ -189,7 +192,8 @@ def _cmd_collecter(args: argparse.Namespace) -> int:
     return EXIT_OK if bool(complete.all()) else EXIT_INVALID
 
 
-def _reports(configs: list[str], output: str | None, steps: str | None, workers: int) -> int:
+def _reports(configs: list[str], output: str | None, steps: str | None, workers: int,
+             pdf: bool = True) -> int:
     wanted = steps.split(",") if steps else None
     several = len(configs) > 1
     status = EXIT_OK
@@ -198,7 +202,8 @@ def _reports(configs: list[str], output: str | None, steps: str | None, workers:
         if output and several:
             folder = str(Path(output) / Path(config).resolve().parent.name)
         try:
-            result = run_report(config, folder, steps=wanted, workers=workers)
+            result = run_report(config, folder, steps=wanted, workers=workers,
+                                pdf=pdf)
         except KitError as exc:
             print(f"Erreur ({config}) : {exc}", file=sys.stderr)
             status = max(status, EXIT_UNREADABLE)
@@ -213,7 +218,7 @@ def _cmd_rapport(args: argparse.Namespace) -> int:
     if args.parallele < 1:
         print("Erreur : --parallele doit valoir au moins 1.", file=sys.stderr)
         return EXIT_UNREADABLE
-    return _reports(args.config, args.sortie, args.etapes, args.parallele)
+    return _reports(args.config, args.sortie, args.etapes, args.parallele, not args.sans_pdf)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -111,9 +111,11 @@ class TestRunNotebook:
 
     def test_no_code_and_no_prompt(self, report: tuple[Path, Path, str]) -> None:
         html = report[2]
-        assert "valeur_calculee_42" in html  # la sortie est là...
+        full = (report[1].parent / "analyste" / report[1].name).read_text(encoding="utf-8")
+        assert "valeur_calculee_42" in full  # la sortie est dans la version analyste...
+        assert "valeur_calculee_42" not in html  # ...pas la ligne print chez les élus
         for source in ("print(", "show(px.bar", "import plotly.express", "plt.plot"):
-            assert source not in html  # ...pas le code
+            assert source not in html and source not in full  # ...et jamais le code
         assert "In&nbsp;[" not in html
         assert 'class="jp-InputPrompt' not in html and 'class="jp-OutputPrompt' not in html
         assert 'class="jp-CodeMirrorEditor' not in html and 'class="highlight' not in html

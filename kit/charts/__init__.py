@@ -26,6 +26,8 @@ from kit.charts._priorisation import *  # noqa: F401,F403
 from kit.charts._priorisation import __all__ as _priorisation_all
 from kit.charts._roadmap import *  # noqa: F401,F403
 from kit.charts._roadmap import __all__ as _roadmap_all
+from kit.charts._slides import *  # noqa: F401,F403
+from kit.charts._slides import __all__ as _slides_all
 
 __all__ = [*_base_all, *_benchmark_all, *_diagnostic_all, *_kpi_all, *_priorisation_all,
-           *_roadmap_all]
+           *_roadmap_all, *_slides_all]

@@ -21,7 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from kit._format import fmt_date, fmt_number, fmt_percent, short_axis
+from kit._format import fmt_date, fmt_number, fmt_percent, humanize_table, short_axis
 from kit._gate import plotly_safe, protect_table, seal_table
 from kit.errors import KitError
 
@@ -36,11 +36,13 @@ __all__ = [
     "OTHERS",
     "PALETTE",
     "PLOTLY_CONFIG",
+    "LOCALE_FILE",
     "add_source",
     "figure_html",
     "fmt_date",
     "fmt_number",
     "fmt_percent",
+    "locale_script",
     "mpl_style",
     "plot_valid_rows",
     "reset_show_state",
@@ -236,7 +238,7 @@ def figure_html(fig: go.Figure, include_plotlyjs: bool) -> str:
         Un ``<div>`` et son script de dessin ; chaque texte affiché de la figure est échappé
         (`kit._gate.plotly_safe`).
     """
-    return pio.to_html(
+    fragment = pio.to_html(
         _safe_json(fig),
         full_html=False,
         include_plotlyjs=include_plotlyjs,
@@ -244,6 +246,22 @@ def figure_html(fig: go.Figure, include_plotlyjs: bool) -> str:
         config=PLOTLY_CONFIG,
         validate=False,
     )
+    if include_plotlyjs:  # le dictionnaire français, enregistré juste après plotly.js
+        at = fragment.find('<div id="')
+        fragment = fragment[:at] + locale_script() + fragment[at:]
+    return fragment
+
+
+#: Dictionnaire français de plotly.js (barre d'outils, dates), livré avec le kit : plotly ne
+#: traduit rien tant qu'une « locale » n'est pas enregistrée dans la page.
+LOCALE_FILE = Path(__file__).resolve().parent / "locale_fr.json"
+
+
+def locale_script() -> str:
+    """Balise ``<script>`` qui enregistre la locale française dans plotly.js (hors ligne)."""
+    locale = json.loads(LOCALE_FILE.read_text(encoding="utf-8"))
+    payload = json.dumps(locale, ensure_ascii=False).replace("</", "<\\/")
+    return f"<script>window.Plotly && Plotly.register({payload});</script>"
 
 
 def _safe_json(fig: go.Figure) -> dict[str, Any]:
@@ -394,6 +412,8 @@ def style_table(df: pd.DataFrame | Unavailable | None, precision: int = 1,
                 empty: str = "Rien à montrer pour l'instant.") -> Any:
     """Tableau mis en forme à la française pour un rapport (virgule décimale, espace des milliers).
 
+    Les en-têtes et les codes internes sont écrits en français (`kit._format`) : « Écart à la
+    médiane (%) », « délégataire sans clause sur les données », « 4e trimestre 2023 ».
     Chaque cellule, en-tête et étiquette est échappée (HTML) ; chaque donnée personnelle
     reconnue dans une cellule (e-mail, téléphone, NIR, IBAN) est masquée et une note sous le
     tableau dit quelles cellules l'ont été.
@@ -414,7 +434,7 @@ def style_table(df: pd.DataFrame | Unavailable | None, precision: int = 1,
     if isinstance(df, Unavailable) or df is None:
         _say(df if isinstance(df, Unavailable) else empty)
         return None
-    df, note = protect_table(df)
+    df, note = protect_table(humanize_table(df))
     text_columns = [c for c in df.columns if not pd.api.types.is_numeric_dtype(df[c])]
     # une année s'écrit « 2025 », jamais « 2 025 »
     years = [c for c in df.columns if str(c).lower() in _YEAR_COLUMNS

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from kit._format import wrap_label
+from kit._format import fmt_period, label_column, wrap_label
 from kit._gate import protect_table, seal_table
 from kit.charts._base import (
     HIGHLIGHT,
@@ -121,7 +121,7 @@ def _title(row: pd.Series, last: pd.Series | None) -> str:
         target = (f", cible {fmt_number(row['cible'], 1)}{_unit(row['unite'])} au "
                   f"{fmt_date(row['echeance'])}")
     return (f"{row['libelle']} : {last['statut']} ({fmt_number(last['valeur'], 1)}"
-            f"{_unit(row['unite'])} en {last['periode']}{target})")
+            f"{_unit(row['unite'])} en {fmt_period(last['periode']) or last['periode']}{target})")
 
 
 def plot_kpi_trend(values: pd.DataFrame, row: pd.Series, date: Any = None) -> go.Figure:
@@ -195,8 +195,12 @@ def plot_kpi_trend_static(values: pd.DataFrame, row: pd.Series, date: Any = None
     return fig
 
 
-def kpi_table(summary: pd.DataFrame) -> Any:
-    """Tableau de tous les indicateurs avec leur statut coloré (et écrit), pour un rapport."""
+def kpi_table(summary: pd.DataFrame, compact: bool = False) -> Any:
+    """Tableau de tous les indicateurs avec leur statut coloré (et écrit), pour un rapport.
+
+    ``compact=True`` (rapport des élus) garde huit colonnes : sans le code de l'indicateur
+    ni la date de mise à jour de sa source.
+    """
     table = summary.assign(
         valeur=[f"{fmt_number(v, 1)}{_unit(u)}" for v, u in zip(summary["derniere_valeur"],
                                                                   summary["unite"])],
@@ -208,13 +212,17 @@ def kpi_table(summary: pd.DataFrame) -> Any:
        "cible_txt", "maj", "responsable"]]
     table.columns = ["code", "indicateur", "secteur", "période", "dernière valeur", "tendance",
                      "statut", "cible (échéance)", "mise à jour", "pilote"]
+    table["période"] = [fmt_period(p) or p for p in table["période"]]
+    if compact:
+        table = table.drop(columns=["code", "mise à jour"])
+    table.columns = [label_column(c) for c in table.columns]
 
     def color(value: Any) -> str:
         tone = STATUS_COLORS.get(value)
         return f"color: {tone}; font-weight: bold" if tone else ""
 
     table, note = protect_table(table)
-    return seal_table(table.style.hide(axis="index").map(color, subset=["statut"])
+    return seal_table(table.style.hide(axis="index").map(color, subset=["Statut"])
                       .format(na_rep="—", escape="html")
                       .set_table_styles([{"selector": "th", "props": "text-align: left"}]), note)
 

@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from kit._format import label_column
 from kit.charts._base import (
     HIGHLIGHT,
     OTHERS,
@@ -181,7 +182,8 @@ def group_table(prio: Any) -> Any:
         style = _STATUS_STYLE.get(value)
         return f"color: {style[1]}; font-weight: bold" if style else ""
 
-    roles = [c for c in table.columns if c != "cas d'usage"]
+    table.columns = [label_column(c) for c in table.columns]  # en-têtes tels qu'affichés
+    roles = [c for c in table.columns if c != label_column("cas d'usage")]
     return (style_table(table)
             .format({r: lambda v: _STATUS_STYLE.get(v, (v, ""))[0] for r in roles}, na_rep="—",
                     escape="html")

@@ -18,9 +18,11 @@ from pathlib import Path
 
 import kit
 from kit._paths import PROJECT_ROOT
-from kit.errors import ConfigError
+from kit.documents import write_documents
+from kit.errors import ConfigError, KitError
 from kit.project._plan import plan_steps
-from kit.report import NotebookRun, run_batch, write_index
+from kit.publish import publish_all
+from kit.report import NotebookRun, add_pdfs, run_batch, write_index
 from kit.territories import REFERENCE
 from kit.workspace import RUN_CACHE_ENV, load_config
 
@@ -60,6 +62,17 @@ class ReportSet:
         return "\n".join(lines)
 
 
+#: Diaporama écrit par le notebook 05 dans son dossier de sorties, placé à côté de son rapport.
+SLIDES_NAME = "comite.pptx"
+
+
+def _place_slides(folder: Path, run: NotebookRun | None) -> None:
+    """Copie le diaporama du comité à côté du rapport 05 (``05_comite.pptx``)."""
+    written = folder / _OUTPUTS["05_comite"] / SLIDES_NAME
+    if run is not None and run.html is not None and written.is_file():
+        run.slides = Path(shutil.copy2(written, run.html.with_suffix(".pptx")))
+
+
 def _selected(steps: Sequence[str] | None) -> set[str] | None:
     if not steps:
         return None
@@ -73,7 +86,7 @@ def _selected(steps: Sequence[str] | None) -> set[str] | None:
 
 def run_report(config: str | Path, output: str | Path | None = None, *,
                steps: Sequence[str] | None = None, workers: int = 2, progress: bool = True,
-               notebooks_dir: str | Path = NOTEBOOKS_DIR) -> ReportSet:
+               notebooks_dir: str | Path = NOTEBOOKS_DIR, pdf: bool = True) -> ReportSet:
     """Exécute les notebooks que la configuration permet et écrit rapports et index.
 
     Parameters
@@ -88,6 +101,9 @@ def run_report(config: str | Path, output: str | Path | None = None, *,
         Notebooks exécutés en même temps.
     notebooks_dir
         Dossier des notebooks (celui du kit par défaut).
+    pdf
+        Imprimer aussi chaque rapport des élus en PDF A4 (Chromium) ; sans Chromium, l'index
+        le dit et les rapports HTML sont écrits quand même.
 
     Returns
     -------
@@ -122,6 +138,8 @@ def run_report(config: str | Path, output: str | Path | None = None, *,
     os.environ[RUN_CACHE_ENV] = cache  # hérité par les noyaux des notebooks
     try:
         done = run_batch(jobs, folder, workers=workers, progress=progress)
+        committee_ready = any(j[0].stem == "05_comite" for j in jobs)
+        shared = _shared_outputs(cfg, folder) if committee_ready and wanted is None else []
     finally:
         shutil.rmtree(cache, ignore_errors=True)
         if previous is None:
@@ -129,9 +147,34 @@ def run_report(config: str | Path, output: str | Path | None = None, *,
         else:
             os.environ[RUN_CACHE_ENV] = previous
     by_name = {r.notebook: r for r in done}
-    runs = [by_name.get(r.notebook, r) for r in runs]
+    runs = [by_name.get(r.notebook, r) for r in runs] + shared
+    reports = [r for r in runs if r not in shared]
+    notes = [note for note in [add_pdfs(reports, workers) if pdf else None] if note]
+    _place_slides(folder, by_name.get("05_comite"))
     name = str(cfg.get("nom") or config_path.stem)
     index = write_index(folder, name, runs, version=kit.__version__,
                         sources=[f"{REFERENCE['source']} (millésime {REFERENCE['millesime']})",
-                                 "fichiers des services de la collectivité"])
+                                 "fichiers des services de la collectivité"], notes=notes)
     return ReportSet(name, folder, index, runs)
+
+
+def _shared_outputs(config: dict, folder: Path) -> list[NotebookRun]:
+    """Ce que le passage écrit en plus des rapports, quand le comité peut tourner : la page pour
+    les habitants et les données ouvertes (`kit.publish`), les documents de la méthode
+    (`kit.documents`). Les étapes déjà calculées par les notebooks sont reprises du cache du
+    passage. Un échec est dit dans l'index, les rapports restent."""
+    out = []
+    try:
+        publish_all(config, folder)
+        out.append(NotebookRun("public", "Page pour les habitants",
+                               html=folder / "public" / "index.html"))
+    except KitError as exc:
+        out.append(NotebookRun("public", "Page pour les habitants", error=str(exc)))
+    try:
+        written = write_documents(config, folder / "documents")
+        first = written.paths()[0]
+        out.append(NotebookRun("documents", "Documents de la méthode (Word : charte, clauses, "
+                                            "acculturation, organisation)", html=first))
+    except KitError as exc:
+        out.append(NotebookRun("documents", "Documents de la méthode", error=str(exc)))
+    return out

@@ -22,19 +22,30 @@ import pandas as pd
 
 from kit.report._batch import NotebookRun, run_batch, write_index
 from kit.report._notebook import (
+    ANALYST_DIR,
+    ANALYST_TAG,
+    AUDIENCES,
     KERNEL_NAME,
     TEMPLATE_DIR,
     NotebookError,
     export_html,
     run_notebook,
 )
+from kit.report._pdf import PDF_UNAVAILABLE, add_pdfs, export_pdf, find_chromium
 
 logger = logging.getLogger(__name__)
 
 _DIST_NAME = "kit-territoires"
 
 __all__ = [
+    "ANALYST_DIR",
+    "ANALYST_TAG",
+    "AUDIENCES",
     "NotebookError",
+    "PDF_UNAVAILABLE",
+    "add_pdfs",
+    "export_pdf",
+    "find_chromium",
     "NotebookRun",
     "TEMPLATE_DIR",
     "check_environment",

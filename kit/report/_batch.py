@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kit._format import fmt_date, fmt_number
 from kit.errors import KitError
-from kit.report._notebook import NotebookError, run_notebook
+from kit.report._notebook import ANALYST_DIR, NotebookError, run_notebook
 
 __all__ = ["NotebookRun", "check_workers", "run_batch", "write_index"]
 
@@ -29,6 +29,8 @@ class NotebookRun:
     error: str | None = None
     skipped: str | None = None
     seconds: float = 0.0
+    pdf: Path | None = None
+    slides: Path | None = None
 
     @property
     def ok(self) -> bool:
@@ -99,9 +101,11 @@ def run_batch(jobs: Sequence[tuple[Path, str, dict[str, object]]], output_dir: s
 
 
 def write_index(output_dir: str | Path, collectivite: str, runs: Sequence[NotebookRun], *,
-                version: str, sources: Sequence[str] = (), date: dt.date | None = None) -> Path:
+                version: str, sources: Sequence[str] = (), date: dt.date | None = None,
+                notes: Sequence[str] = ()) -> Path:
     """Page d'accueil des rapports : la collectivité, la date, la version du kit, les sources et
-    un lien par rapport ; une étape sautée dit quel fichier la rendrait possible.
+    un lien par rapport (et sa version PDF) ; une étape sautée dit quel fichier la rendrait
+    possible ; `notes` (PDF non produits…) s'affichent sous la liste.
 
     Toute valeur venant de la configuration est échappée (HTML).
     """
@@ -112,7 +116,9 @@ def write_index(output_dir: str | Path, collectivite: str, runs: Sequence[Notebo
         if run.html is not None:
             rel = run.html.resolve().relative_to(output_dir.resolve()).as_posix()
             state = (f'<a href="{esc(rel)}">{esc(run.title)}</a> <span class="ok">rapport prêt'
-                     f"</span>")
+                     f"</span>{_pdf_link(run.pdf, output_dir)}"
+                     f"{_pdf_link(run.slides, output_dir, 'diaporama')}"
+                     f"{_analyst_link(run.html, output_dir)}")
         elif run.skipped:
             state = f'{esc(run.title)} <span class="skip">pas encore : {esc(run.skipped)}</span>'
         else:
@@ -128,7 +134,7 @@ def write_index(output_dir: str | Path, collectivite: str, runs: Sequence[Notebo
 body {{ font-family: system-ui, sans-serif; max-width: 46rem; margin: 2rem auto; padding: 0 1rem;
        color: #161616; line-height: 1.5; }}
 h1 {{ font-size: 1.6rem; }} li {{ margin: .6rem 0; }} a {{ color: #000091; }}
-.ok {{ color: #18753C; }} .skip {{ color: #666; }} .err {{ color: #CE0500; }}
+.ok {{ color: #18753C; }} a.full {{ color: #666; font-size: .9rem; }} .skip {{ color: #666; }} .note {{ color: #3a3a3a; font-style: italic; }} .err {{ color: #CE0500; }}
 footer {{ margin-top: 2rem; font-size: .9rem; color: #3a3a3a; }}
 </style></head><body>
 <h1>{esc(collectivite)} — rapports de la démarche données</h1>
@@ -137,6 +143,7 @@ footer {{ margin-top: 2rem; font-size: .9rem; color: #3a3a3a; }}
 <ul>
 {chr(10).join(items)}
 </ul>
+{"".join(f'<p class="note">{esc(n)}</p>' for n in notes)}
 <footer><p>Sources : {esc(" ; ".join(sources) or "fichiers des services de la collectivité")}.</p>
 <p>kit-territoires {esc(version)} — rapports lisibles hors connexion.</p></footer>
 </body></html>
@@ -145,6 +152,23 @@ footer {{ margin-top: 2rem; font-size: .9rem; color: #3a3a3a; }}
     output_dir.mkdir(parents=True, exist_ok=True)
     target.write_text(page, encoding="utf-8")
     return target
+
+
+def _pdf_link(pdf: Path | None, output_dir: Path, label: str = "PDF") -> str:
+    """Lien vers une autre forme du rapport (PDF, diaporama), si le fichier existe."""
+    if pdf is None or not pdf.is_file():
+        return ""
+    rel = pdf.resolve().relative_to(output_dir.resolve()).as_posix()
+    return f' — <a href="{html.escape(rel)}">{label}</a>'
+
+
+def _analyst_link(report: Path, output_dir: Path) -> str:
+    """Lien discret vers la version complète (analyste) d'un rapport, si elle existe."""
+    full = report.parent / ANALYST_DIR / report.name
+    if not full.is_file():
+        return ""
+    rel = full.resolve().relative_to(output_dir.resolve()).as_posix()
+    return f' — <a class="full" href="{html.escape(rel)}">version analyste</a>'
 
 
 def check_workers(workers: int) -> int:

@@ -12,11 +12,28 @@ from kit.errors import KitError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["KERNEL_NAME", "NotebookError", "TEMPLATE_DIR", "export_html", "run_notebook"]
+__all__ = [
+    "ANALYST_DIR",
+    "ANALYST_TAG",
+    "AUDIENCES",
+    "KERNEL_NAME",
+    "NotebookError",
+    "TEMPLATE_DIR",
+    "export_html",
+    "run_notebook",
+]
 
 #: Dossier des gabarits nbconvert livrés avec le kit.
 TEMPLATE_DIR = Path(__file__).resolve().parent / "nbtemplates"
 KERNEL_NAME = "python3"
+#: Étiquette (tag) des cellules réservées à l'analyste : environnement, chemins, tableaux
+#: techniques, mode d'emploi. Elles ne figurent pas dans le rapport des élus.
+ANALYST_TAG = "analyste"
+#: Sous-dossier des rapports complets (version analyste), à côté des rapports des élus.
+ANALYST_DIR = "analyste"
+#: Publics d'un rapport : « elus » (sans cellules analyste ni sorties texte brutes) ou
+#: « analyste » (tout).
+AUDIENCES = ("elus", "analyste")
 _DIST_NAME = "kit-territoires"
 
 
@@ -48,7 +65,11 @@ def run_notebook(
     parameters: dict[str, object] | None = None,
     timeout: int = 600,
 ) -> Path:
-    """Exécute un notebook et écrit son rapport ``<output_dir>/<nom>.html``.
+    """Exécute un notebook et écrit ses deux rapports.
+
+    Le rapport des élus va dans ``<output_dir>/<nom>.html`` (sans les cellules marquées
+    ``analyste`` ni les lignes affichées par ``print``) ; la version complète de l'analyste
+    dans ``<output_dir>/analyste/<nom>.html``.
 
     Parameters
     ----------
@@ -66,7 +87,7 @@ def run_notebook(
     Returns
     -------
     Path
-        Chemin du rapport HTML.
+        Chemin du rapport HTML des élus.
 
     Raises
     ------
@@ -119,14 +140,19 @@ def run_notebook(
             "(mémoire insuffisante ?). Relancez-le seul pour voir la cellule en cause.",
             path,
         ) from exc
-    return export_html(nb, output_dir / f"{path.stem}.html", name=path.name)
+    export_html(nb, output_dir / ANALYST_DIR / f"{path.stem}.html", name=path.name,
+                audience="analyste")
+    return export_html(nb, output_dir / f"{path.stem}.html", name=path.name, audience="elus")
 
 
-def export_html(nb: nbformat.NotebookNode, target: str | Path, name: str = "") -> Path:
+def export_html(nb: nbformat.NotebookNode, target: str | Path, name: str = "",
+                audience: str = "analyste") -> Path:
     """Exporte un notebook exécuté en HTML sans code ni ressource externe.
 
     Les sorties d'erreur standard (avertissements, journaux) ne vont pas dans le rapport :
-    elles sont écrites dans le journal (`logging`) du kit.
+    elles sont écrites dans le journal (`logging`) du kit. Pour les élus
+    (``audience="elus"``), les cellules marquées ``analyste`` et les lignes affichées par
+    ``print`` (sortie standard, en police à chasse fixe) sont retirées aussi.
 
     Parameters
     ----------
@@ -136,6 +162,8 @@ def export_html(nb: nbformat.NotebookNode, target: str | Path, name: str = "") -
         Fichier HTML à écrire.
     name
         Nom du notebook, pour les messages.
+    audience
+        « elus » ou « analyste » (tout le notebook).
 
     Returns
     -------
@@ -144,15 +172,23 @@ def export_html(nb: nbformat.NotebookNode, target: str | Path, name: str = "") -
     """
     from nbconvert import HTMLExporter
 
+    if audience not in AUDIENCES:
+        raise KitError(f"Public de rapport inconnu : {audience!r}. Choisissez parmi : "
+                       f"{', '.join(AUDIENCES)}.")
+    elus = audience == "elus"
     nb = nbformat.from_dict(nb)  # copie : le notebook exécuté garde toutes ses sorties
+    if elus:
+        nb.cells = _drop_analyst_cells(nb.cells)
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
         kept = []
         for out in cell.get("outputs", []):
             if out.get("output_type") == "stream" and out.get("name") == "stderr":
-                logger.warning("%s (sortie d'erreur) : %s", name, str(out.get("text", "")).strip())
-            else:
+                if not elus:  # une seule fois dans le journal (la version analyste passe d'abord)
+                    logger.warning("%s (sortie d'erreur) : %s", name,
+                                   str(out.get("text", "")).strip())
+            elif not (elus and out.get("output_type") == "stream"):
                 kept.append(out)
         cell.outputs = kept
     exporter = HTMLExporter(
@@ -171,6 +207,28 @@ def export_html(nb: nbformat.NotebookNode, target: str | Path, name: str = "") -
     target.write_text(body, encoding="utf-8")
     logger.info("Rapport écrit : %s (%d Ko)", target, target.stat().st_size // 1024)
     return target
+
+
+def _drop_analyst_cells(cells: list) -> list:
+    """Cellules du rapport des élus : sans celles marquées ``analyste``. Si l'une d'elles
+    portait le code de plotly.js (première figure affichée), ce code est gardé seul, sans la
+    figure, pour que les figures suivantes se dessinent."""
+    kept = []
+    for cell in cells:
+        if ANALYST_TAG not in cell.metadata.get("tags", []):
+            kept.append(cell)
+            continue
+        for out in cell.get("outputs", []):
+            page = out.get("data", {}).get("text/html", "")
+            page = "".join(page) if isinstance(page, list) else page
+            if "window.PlotlyConfig" in page:
+                bundle = page[: page.find('<div id="')] if '<div id="' in page else page
+                carrier = nbformat.v4.new_code_cell("")
+                carrier.outputs = [nbformat.v4.new_output(
+                    "display_data", data={"text/html": bundle + "</div>"})]
+                kept.append(carrier)
+                break
+    return kept
 
 
 def _cell_error(path: Path, executed: Path, exc: Exception) -> NotebookError:

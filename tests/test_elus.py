@@ -1,0 +1,274 @@
+"""Rapports des élus : lisibles sans connaître le kit.
+
+Un passage de `kit.project.run_report` sur la collectivité d'exemple (une fois pour le module,
+1 à 2 minutes) ; chaque rapport des élus est relu avec BeautifulSoup (apporté par nbconvert)
+et ne doit contenir ni en-tête de colonne en identifiant (``ecart_mediane_pct``), ni chemin de
+fichier ou commande, ni code interne de problème (``dsp-sans-clause``), ni ligne brute de
+``print`` (bloc ``<pre>``), ni barre d'outils plotly en anglais.
+
+Les codes interdits ne sont pas recopiés ici : ils sont relus dans le kit lui-même
+(`kit.diagnostic.RGPD_CODES`, chaque ``code="…"`` et chaque clé de dictionnaire écrite comme un
+code dans les sources de ``kit/``, dont ``CODE_LABELS`` de la validation), pour qu'un code
+ajouté demain soit contrôlé aussi.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+bs4 = pytest.importorskip("bs4", reason="BeautifulSoup (bs4, apporté par nbconvert) absent")
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = ROOT / "data" / "samples" / "collectivite.yaml"
+SNAKE = re.compile(r"\b[a-z]+(_[a-z0-9]+)+\b")
+TECHNICAL = (".yaml", ".ipynb", "make ", "python -m")
+# Titres anglais des boutons de la barre d'outils de plotly.js 4 (relevés dans plotly.min.js).
+ENGLISH_TOOLBAR = ("Zoom in", "Zoom out", "Download plot as a PNG", "Download plot as a png",
+                   "Autoscale", "Reset axes", "Box Select", "Pan")
+# « e-mail » est aussi un mot français : il peut figurer dans un texte sans être un code.
+FRENCH_WORDS = {"e-mail"}
+
+
+def _kit_codes() -> set[str]:
+    """Codes de problème du kit : `RGPD_CODES`, chaque ``code="…"`` des sources et chaque clé
+    de dictionnaire écrite comme un code (``CODE_LABELS`` de la validation…)."""
+    from kit.diagnostic import RGPD_CODES
+
+    codes = set(RGPD_CODES)
+    calls = re.compile(r"""code\s*=\s*["']([a-z]+(?:-[a-z0-9]+)+)["']""")
+    keys = re.compile(r"""^\s*["']([a-z]+(?:-[a-z0-9]+)+)["']\s*:""", flags=re.MULTILINE)
+    for source in (ROOT / "kit").rglob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        codes |= set(calls.findall(text)) | set(keys.findall(text))
+    return codes - FRENCH_WORDS
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    if not CONFIG.is_file():
+        pytest.skip(f"{CONFIG} absent : générez d'abord les fichiers d'exemple "
+                    "(python -m tools.samples)")
+    from kit.project import run_report
+
+    folder = tmp_path_factory.mktemp("rapports")
+    # Les noyaux des notebooks importent le kit de ce dépôt (et non une autre copie installée).
+    previous = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), previous) if p)
+    try:
+        result = run_report(CONFIG, folder, progress=False)
+    finally:
+        if previous is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = previous
+    assert result.ok, result.to_text()
+    elus = sorted(p for p in folder.glob("*.html") if p.name != "index.html")
+    assert len(elus) == 6, [p.name for p in elus]
+    return folder, elus
+
+
+def _soup(path: Path) -> bs4.BeautifulSoup:
+    return bs4.BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def _visible_text(soup: bs4.BeautifulSoup) -> str:
+    for tag in soup(["script", "style"]):
+        tag.decompose()
+    return soup.get_text(" ")
+
+
+def test_each_report_has_an_analyst_version(reports: tuple[Path, list[Path]]) -> None:
+    folder, elus = reports
+    for report in elus:
+        full = folder / "analyste" / report.name
+        assert full.is_file(), full
+        # la version analyste garde ce que celle des élus retire (cellules « analyste »)
+        assert full.stat().st_size > report.stat().st_size
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert 'href="analyste/05_comite.html"' in index
+
+
+def test_headers_are_words(reports: tuple[Path, list[Path]]) -> None:
+    found = []
+    for report in reports[1]:
+        for th in _soup(report).find_all("th"):
+            text = th.get_text(" ", strip=True)
+            if SNAKE.search(text):
+                found.append((report.name, text))
+    assert found == []
+
+
+def test_no_path_or_command(reports: tuple[Path, list[Path]]) -> None:
+    found = []
+    for report in reports[1]:
+        text = _visible_text(_soup(report))
+        found += [(report.name, word) for word in TECHNICAL if word in text]
+    assert found == []
+
+
+def test_no_internal_problem_code(reports: tuple[Path, list[Path]]) -> None:
+    codes = _kit_codes()
+    # relevé indépendant : quelques codes que chacun peut lire dans kit/
+    assert {"dsp-sans-clause", "periode-incomplete", "rgpd-sans-registre",
+            "colonne-manquante"} <= codes
+    found = []
+    for report in reports[1]:
+        text = _visible_text(_soup(report))
+        found += [(report.name, code) for code in codes
+                  if re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", text)]
+    assert found == []
+
+
+def test_periods_are_written_out(reports: tuple[Path, list[Path]]) -> None:
+    found = []
+    for report in reports[1]:
+        for td in _soup(report).find_all("td"):
+            text = td.get_text(strip=True)
+            if re.fullmatch(r"\d{4}(Q[1-4]|-(0[1-9]|1[0-2]))", text):
+                found.append((report.name, text))
+    assert found == []
+
+
+def test_no_raw_output_block(reports: tuple[Path, list[Path]]) -> None:
+    found = []
+    for report in reports[1]:
+        soup = _soup(report)
+        found += [(report.name, pre.get_text()[:60]) for pre in soup.find_all("pre")]
+        found += [(report.name, "stdout") for _ in soup.select(
+            '[data-mime-type="application/vnd.jupyter.stdout"]')]
+    assert found == []
+
+
+def test_no_wide_table(reports: tuple[Path, list[Path]]) -> None:
+    found = []
+    for report in reports[1]:
+        for table in _soup(report).find_all("table"):
+            header = table.find("tr")
+            width = len(header.find_all(["th", "td"])) if header else 0
+            if width > 8:
+                found.append((report.name, width))
+    assert found == []
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which(
+        "google-chrome")
+
+
+def test_toolbar_in_french(reports: tuple[Path, list[Path]]) -> None:
+    """Le DOM dessiné par Chromium (sans réseau) porte les titres français des boutons."""
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("Chromium absent : la barre d'outils dessinée ne peut pas être relue")
+    report = reports[0] / "05_comite.html"
+    dom = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=15000",
+         "--dump-dom", report.as_uri()],
+        capture_output=True, text=True, timeout=180, check=False).stdout
+    titles = re.findall(r'data-title="([^"]+)"', dom)
+    assert titles, "aucun bouton de barre d'outils dans le DOM dessiné"
+    assert [t for t in titles if t in ENGLISH_TOOLBAR] == []
+    assert "Zoom avant" in titles  # libellé de kit/charts/locale_fr.json
+
+
+# Format A4 en points PostScript : 210 × 297 mm, 72 points par pouce de 25,4 mm.
+A4 = (210 / 25.4 * 72, 297 / 25.4 * 72)
+
+
+def test_pdf_a4_numbered(reports: tuple[Path, list[Path]]) -> None:
+    """Chaque rapport des élus a son PDF A4 aux pages numérotées, lié depuis l'index."""
+    if _chromium() is None:
+        pytest.skip("Chromium absent : pas de PDF (l'index le dit, voir le test suivant)")
+    pypdf = pytest.importorskip("pypdf", reason="pypdf absent (extra « test »)")
+    folder, elus = reports
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    for report in elus:
+        pdf = report.with_suffix(".pdf")
+        assert f'href="{pdf.name}"' in index
+        pages = pypdf.PdfReader(pdf).pages
+        width, height = float(pages[0].mediabox.width), float(pages[0].mediabox.height)
+        assert abs(width - A4[0]) < 2 and abs(height - A4[1]) < 2, (pdf.name, width, height)
+        first = pages[0].extract_text()
+        title = _soup(report).find("h1").get_text(" ", strip=True)
+        assert " ".join(title.split()[:3]) in " ".join(first.split()), pdf.name
+        assert f"page 1 sur {len(pages)}" in first
+        assert f"page {len(pages)} sur {len(pages)}" in pages[-1].extract_text()
+        text = " ".join(p.extract_text() for p in pages)
+        assert [w for w in ENGLISH_TOOLBAR if w in text] == []
+
+
+def test_index_says_why_no_pdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sans Chromium (PATH vide), aucun PDF et l'index dit pourquoi, en français."""
+    from kit.report import NotebookRun, add_pdfs, write_index
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+    report = tmp_path / "05_comite.html"
+    report.write_text("<html><body><h1>Comité</h1></body></html>", encoding="utf-8")
+    run = NotebookRun("05_comite", "Comité", html=report)
+    note = add_pdfs([run])
+    assert run.pdf is None and note is not None
+    index = write_index(tmp_path, "Clairval", [run], version="0", notes=[note])
+    text = index.read_text(encoding="utf-8")
+    assert "Chromium n&#x27;est pas installé" in text or "Chromium n'est pas installé" in text
+    assert not list(tmp_path.glob("*.pdf"))
+
+
+def test_committee_slides(reports: tuple[Path, list[Path]]) -> None:
+    """Le diaporama du comité s'ouvre avec python-pptx : titre, chiffres clés, décisions, puis
+    un graphique par diapositive, son constat en titre."""
+    pptx = pytest.importorskip("pptx", reason="python-pptx absent")
+    from kit import workspace
+    from kit.comite import run_committee
+
+    folder = reports[0]
+    deck = folder / "05_comite.pptx"
+    assert 'href="05_comite.pptx"' in (folder / "index.html").read_text(encoding="utf-8")
+    slides = list(pptx.Presentation(deck).slides)
+    titles = [s.shapes.title.text for s in slides]
+    assert titles[0].startswith("Comité de pilotage — ")
+    assert "Les chiffres clés" in titles
+    assert any(t.startswith("Les décisions à prendre") for t in titles)
+    # relevé indépendant : chaque chiffre clé du comité figure dans le tableau de sa diapositive
+    point = run_committee(workspace.load_config(CONFIG), folder / "relecture")
+    table = next(sh.table for sh in slides[titles.index("Les chiffres clés")].shapes
+                 if sh.has_table)
+    subjects = [table.cell(i, 0).text for i in range(1, len(table.rows))]
+    assert subjects == [str(s) for s in point.figures["sujet"]]
+    charts = [s for s in slides if any(sh.shape_type == 13 for sh in s.shapes)]  # 13 = image
+    assert len(charts) >= 2
+    for slide in charts:
+        assert slide.shapes.title.text not in ("", "Graphique")
+        assert not SNAKE.search(slide.shapes.title.text)
+
+
+def test_first_figure_in_analyst_cell(tmp_path: Path) -> None:
+    """La première figure (qui porte plotly.js) dans une cellule « analyste » : le rapport des
+    élus garde plotly.js une fois, sans cette figure, et la figure suivante se dessine."""
+    import nbformat
+
+    from kit.report import ANALYST_TAG, run_notebook
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Essai"),
+        nbformat.v4.new_code_cell(
+            "import plotly.express as px\nfrom kit.charts import show\n"
+            'show(px.bar(x=[1, 2], y=[3, 4], title="Graphique A"))',
+            metadata={"tags": [ANALYST_TAG]}),
+        nbformat.v4.new_code_cell('show(px.bar(x=[1, 2], y=[3, 4], title="Graphique B"))'),
+    ]
+    nbformat.write(nb, tmp_path / "essai.ipynb")
+    html = run_notebook(tmp_path / "essai.ipynb", tmp_path / "out").read_text(encoding="utf-8")
+    assert html.count("window.PlotlyConfig") == 1
+    assert html.count("Plotly.newPlot(") == 1
+    assert "Graphique A" not in html and "Graphique B" in html
+    full = (tmp_path / "out" / "analyste" / "essai.html").read_text(encoding="utf-8")
+    assert full.count("Plotly.newPlot(") == 2
