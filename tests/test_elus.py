@@ -68,7 +68,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]
         else:
             os.environ["PYTHONPATH"] = previous
     assert result.ok, result.to_text()
-    elus = sorted(p for p in folder.glob("*.html") if p.name != "index.html")
+    elus = sorted(folder.glob("[0-9][0-9]_*.html"))  # un rapport par notebook de la méthode
     assert len(elus) == 6, [p.name for p in elus]
     return folder, elus
 
