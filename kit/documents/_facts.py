@@ -7,13 +7,12 @@ rédaction (`_charter`, `_clauses`, `_workshops`, `_organisation`) ne recalculen
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from typing import Any
 
 import pandas as pd
 
 from kit._format import fmt_number
+from kit._parse import normalize_label
 from kit.diagnostic import Diagnostic
 from kit.errors import ConfigError
 from kit.priorisation import Prioritization
@@ -42,8 +41,7 @@ def slug(name: str) -> str:
     >>> slug("Fournisseur d'électricité (marché)"), slug("Aquavia Services")
     ('fournisseur_d_electricite_marche', 'aquavia_services')
     """
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "operateur"
+    return normalize_label(name) or "operateur"
 
 
 def _text(value: Any) -> str:

@@ -17,8 +17,6 @@ du Code officiel géographique embarqué (`kit.territories`) : rien n'est recopi
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ import yaml
 
 from kit import benchmark
 from kit._format import fmt_date, fmt_number
+from kit._parse import normalize_label
 from kit.errors import ConfigError, KitError
 from kit.templates import TEMPLATES, write_questionnaire, write_template
 from kit.territories import REFERENCE, check_codes, closest_communes, load_territories
@@ -83,8 +82,7 @@ def slug(name: str) -> str:
     >>> slug("Action sociale (CCAS)"), slug("Systèmes d'information")
     ('action_sociale_ccas', 'systemes_d_information')
     """
-    text = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "_", text).strip("_") or "service"
+    return normalize_label(name) or "service"  # même règle que les dossiers lus par la collecte
 
 
 def _commune(code: str) -> dict[str, Any]:
