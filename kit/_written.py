@@ -25,6 +25,9 @@ from kit._parse import PLACEHOLDERS, Distinct, regex_mask
 MAX_DISTINCT = 500
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+#: types vus par `infer_dtype` d'une colonne d'objets sans aucun texte
+_NO_TEXT = frozenset({"floating", "integer", "mixed-integer-float", "decimal", "boolean",
+                      "datetime", "datetime64", "date", "timedelta", "time", "period", "empty"})
 
 
 def written_forms(raw: pd.Series, kind: str, distinct: Distinct | None = None,
@@ -41,7 +44,13 @@ def written_forms(raw: pd.Series, kind: str, distinct: Distinct | None = None,
         return None
     if isinstance(raw.dtype, pd.StringDtype) and distinct is not None:
         return _from_distinct(raw, kind, distinct.get(key, raw))
-    text = raw[raw.map(lambda v: type(v) is str)] if raw.dtype == object else raw.dropna()
+    if raw.dtype == object:  # cellules d'un tableur : nombres et dates natifs, ou textes
+        inferred = pd.api.types.infer_dtype(raw, skipna=True)
+        if inferred in _NO_TEXT:
+            return None
+        text = raw.dropna() if inferred == "string" else raw[[type(v) is str for v in raw.tolist()]]
+    else:
+        text = raw.dropna()
     if text.empty:
         return None
     if not isinstance(text.dtype, pd.StringDtype):  # textes déjà nettoyés sinon

@@ -32,6 +32,9 @@ _TYPES = {"nombre": "nombre décimal", "entier": "nombre entier", "date": "date"
           "booleen": "oui/non", "code": "code (texte, zéros de tête gardés)", "texte": "texte"}
 #: taille au-delà de laquelle on ne cherche pas les formules sans valeur (xlsx)
 _FORMULA_SCAN_MAX = 5 << 20
+#: une formule de cellule (`<f>…</f>`, `<f …/>` partagée) et la valeur enregistrée qui la suit
+_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>.*?</f>)", re.DOTALL)
+_CACHED = re.compile(rb"\s*<v>[^<]+</v>")
 
 
 def _where(src: dict) -> str:
@@ -206,11 +209,16 @@ def uncached_formulas(data: bytes, sheet: str) -> int | None:
             if target is None:
                 return None
             path = target.lstrip("/") if target.startswith("/") else "xl/" + target
-            xml = z.read(path).decode("utf-8", "replace")
+            xml = z.read(path)
     except (KeyError, zipfile.BadZipFile, OSError, AttributeError):
         return None
-    cells = re.findall(r"<c\b[^>]*?(?:/>|>.*?</c>)", xml, flags=re.DOTALL)
-    return sum(1 for c in cells if "<f" in c and not re.search(r"<v>[^<]+</v>", c))
+    # seules les formules sont parcourues : dans une cellule, la valeur (`<v>`) suit la formule
+    missing = 0
+    for m in _FORMULA.finditer(xml):
+        end = xml.find(b"</c>", m.end())
+        if not _CACHED.match(xml, m.end(), end if end >= 0 else len(xml)):
+            missing += 1
+    return missing
 
 
 @dataclass
