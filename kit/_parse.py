@@ -60,6 +60,22 @@ class Parsed(NamedTuple):
     placeholder: pd.Series
 
 
+class _View:
+    """Reconnaît deux vues numpy des mêmes données (adresse, forme, pas). Garde le tableau en
+    vie : son adresse ne peut pas servir à d'autres données tant que le cache s'en souvient."""
+
+    __slots__ = ("key", "array")
+
+    def __init__(self, array: np.ndarray):
+        self.key = (array.__array_interface__["data"][0], array.shape, array.strides)
+        self.array = array
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _View) and other.key == self.key
+
+    __hash__ = None
+
+
 class Distinct:
     """Valeurs distinctes des colonnes d'un tableau (ordre d'apparition, sans les vides),
     calculées à la demande et gardées tant que la colonne ne change pas.
@@ -76,11 +92,20 @@ class Distinct:
         """Données de la colonne (le tableau pyarrow d'une colonne de texte, partagé par les
         copies du tableau) : tant qu'elles ne changent pas, les valeurs distinctes valent."""
         arr = arrow_array(col)
-        return col.array if arr is None else arr
+        if arr is not None:
+            return arr
+        values = col.values
+        if isinstance(values, np.ndarray):  # une vue sur le bloc du tableau, nouvelle à chaque
+            # appel : on la reconnaît à l'adresse de ses données
+            return _View(values)
+        return values
 
     def _hit(self, key: object, col: pd.Series) -> list | None:
         hit = self._cache.get(key)
-        return hit if hit is not None and hit[0] is self._data(col) else None
+        if hit is None:
+            return None
+        data = self._data(col)
+        return hit if hit[0] is data or (type(data) is _View and hit[0] == data) else None
 
     def uniques(self, key: object, col: pd.Series) -> pd.Series:
         """Valeurs distinctes de la colonne `col` (sans les codes des cellules)."""

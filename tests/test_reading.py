@@ -5,6 +5,7 @@ attendues se lisent dans les données du test."""
 from __future__ import annotations
 
 import warnings
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -87,6 +88,28 @@ class TestTotals:
         assert df["siren"].tolist() == ["021010053", "217500016", "211300553"]
         assert df["Nombre de départements"].tolist() == [3, 4, 5]
 
+    def test_budget_account_codes_stay_text(self, tmp_path):
+        # « Compte » : un compte budgétaire (nomenclature M57), pas une quantité
+        rows = [["Compte", "Montant"], [611, 1200.5], [6064, 80], [21318, 15000]]
+        df = _load(_xlsx(tmp_path / "t.xlsx", rows))
+        assert df["Compte"].tolist() == ["611", "6064", "21318"]
+        assert df.attrs["source"]["types"]["Compte"] == "code"
+
+    def test_native_numbers_with_a_few_placeholders(self, tmp_path):
+        # 1 200 montants natifs dont 3 « nd » et un texte « 1 234,5 » : une colonne de nombres
+        amounts = [float(i) for i in range(1200)]
+        cells = list(amounts)
+        for i in (5, 500, 1000):
+            cells[i] = "nd"
+        cells[7] = "1 234,5"
+        rows = [["Service", "Montant"]] + [["Voirie", v] for v in cells]
+        df = _load(_xlsx(tmp_path / "t.xlsx", rows))
+        assert df.attrs["source"]["types"]["Montant"] == "nombre"
+        expected = sum(amounts) - 5 - 500 - 1000 - 7 + 1234.5
+        assert df["Montant"].sum() == pytest.approx(expected)
+        assert df["Montant"].isna().sum() == 3
+        assert df.attrs["source"]["placeholders"]["Montant"] == 3
+
     def test_full_row_equal_to_sum_stays_a_record(self, tmp_path):
         # tableau long : la ligne « tous âges » vaut la somme des deux autres mais est complète
         rows = [["dep", "classe", "P"], ["01", "09", 3], ["01", "19", 4], ["01", "0", 7]]
@@ -128,6 +151,23 @@ class TestDescribeReading:
         with pytest.warns(kit.ReadingDoubtWarning, match="formule"):
             df = kit.load_table(_xlsx(tmp_path / "t.xlsx", rows))
         assert df.attrs["source"]["uncached_formulas"] == 2
+
+    def test_formula_with_cached_value_is_not_counted(self, tmp_path):
+        # une formule enregistrée avec sa valeur (ce qu'écrit un tableur) : écrite ici à la
+        # main dans le XML, comme Excel l'enregistre : <c><f>SUM(C2:C5)</f><v>65.5</v></c>
+        path = _xlsx(tmp_path / "t.xlsx", [HEADER, *RECORDS, ["Total", None, 65.5, 16, 81.5]])
+        with zipfile.ZipFile(path) as z:
+            parts = {n: z.read(n) for n in z.namelist()}
+        sheet = "xl/worksheets/sheet1.xml"
+        parts[sheet] = parts[sheet].replace(
+            b'<v>65.5</v>', b'<f>SUM(C2:C5)</f><v>65.5</v>', 1)
+        assert b"<f>SUM" in parts[sheet]
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, content in parts.items():
+                z.writestr(name, content)
+        df = _load(path)
+        assert df.attrs["source"]["uncached_formulas"] == 0
+        assert len(df) == 4
 
     def test_second_plausible_header(self, tmp_path):
         rows = [["Budget", "Service", "Montant"], ["Code", "Libellé", "Montant"],

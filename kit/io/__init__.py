@@ -80,14 +80,18 @@ def _damaged_zip(path: Path, exc: Exception) -> CorruptFileError:
         "enregistrez-le à nouveau, ou demandez-en une nouvelle copie.", path)
 
 
-def _open_workbook(data: bytes, path: Path, fmt: str) -> pc.CalamineWorkbook:
+def _open_workbook(data: bytes, path: Path, fmt: str
+                   ) -> tuple[pc.CalamineWorkbook, dict[str, bytes]]:
+    """(classeur, feuilles xml décompressées par le contrôle de l'archive, pour y chercher
+    ensuite les formules sans valeur sans les décompresser à nouveau)."""
+    members: dict[str, bytes] = {}
     if fmt != "xls":
         try:
-            check_zip(data, path)
+            members = check_zip(data, path, _reading.formula_members(data))
         except NotImplementedError as exc:
             raise _damaged_zip(path, exc) from None
     try:
-        return pc.CalamineWorkbook.from_path(str(path))
+        return pc.CalamineWorkbook.from_path(str(path)), members
     except pc.PasswordError:
         raise EncryptedFileError(
             f"Le classeur « {path.name} » est protégé par un mot de passe. Demandez au service "
@@ -207,7 +211,7 @@ def _raw_table(source: str | Path, sheet: str | int | None, sep: str | None = No
                     typed_body=table.typed_body, typed_header=table.typed_header,
                     hidden=table.placeholders)
         return path, data, fmt, info, table.raw, []
-    wb = _open_workbook(data, path, fmt)
+    wb, info["members"] = _open_workbook(data, path, fmt)
     for name in _pick_sheet(wb, sheet, path):  # sans feuille demandée : la première non vide
         rows, merged = _load_sheet(wb, name, path)
         if any(any(v not in ("", None) for v in r) for r in rows):
@@ -240,7 +244,9 @@ def read_cells(source: str | Path, sheet: str | int | None = None) -> RawTable:
     KitError
         Fichier absent, illisible, protégé, ou feuille introuvable.
     """
-    return RawTable(*_raw_table(source, sheet))
+    path, data, fmt, info, cells, merged = _raw_table(source, sheet)
+    info.pop("members", None)  # feuilles xml décompressées : utiles au seul `load_table`
+    return RawTable(path, data, fmt, info, cells, merged)
 
 
 def load_table(source: str | Path, sheet: str | int | None = None,
@@ -345,7 +351,7 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         body = raw.iloc[start + n:] if typed_body is None else \
             _layout.strip_cells(typed_body)
     motif, present = _junk.junk_codes(body, labels, hidden, distinct)
-    motif, totals = _totals.check_rows(body, motif, labels, present)
+    motif, totals = _totals.check_rows(body, motif, labels, present, distinct)
     if keep_totals:
         motif = np.where(motif == 3, 0, motif)
     dropped = [{"ligne": int(body.index[p]), "motif": _junk.REASONS[motif[p]],
@@ -409,7 +415,7 @@ def load_table(source: str | Path, sheet: str | int | None = None,
             else []),
         "text_in_numbers": {n: mixed for n, k in types.items() if k == "texte" and (
             mixed := _reading.text_in_numbers(df[n])) is not None},
-        "uncached_formulas": _reading.uncached_formulas(data, info["sheet"])
+        "uncached_formulas": _reading.uncached_formulas(data, info["sheet"], info.pop("members", None))
         if fmt in ("xlsx", "xlsm") else None,
     }
     # écritures non standard des valeurs converties (pour `validate`) ; hors de « source » :
@@ -467,7 +473,7 @@ def list_tables(path: str | Path) -> pd.DataFrame:
         table = read_text(data, src)
         sheets.append((None, table.raw, []))
     else:
-        wb = _open_workbook(data, src, fmt)
+        wb, _ = _open_workbook(data, src, fmt)
         sheets = []
         for name in wb.sheet_names:
             rows, merged = _load_sheet(wb, name, src)

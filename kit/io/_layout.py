@@ -281,9 +281,12 @@ def _strip_object(col: pd.Series) -> pd.Series | None:
             return text
         empty = col == ""  # rien que des espaces : colonne de textes vide ; rien que des
         return text if not (empty | col.isna()).all() else col.mask(empty)  # « » : objets
+    # types mêlés (nombres et quelques textes) : seuls les textes sont repris
+    cells = col.to_numpy(dtype=object, copy=True)
+    pos = [i for i, kind in enumerate(map(type, cells)) if kind is str]
     nan = np.nan
-    vals = [(v.strip() or nan) if type(v) is str else v for v in col.tolist()]
-    return pd.Series(vals, index=col.index, dtype=object)
+    cells[pos] = [v.strip() or nan for v in cells[pos].tolist()]
+    return pd.Series(cells, index=col.index, dtype=object)
 
 
 def _already_clean(col: pd.Series) -> bool:

@@ -183,12 +183,21 @@ def regex_codes(uniq: pd.Series) -> bool:
     return bool(uniq.str.fullmatch(r"0\d+").fillna(False).any())
 
 
-def uncached_formulas(data: bytes, sheet: str) -> int | None:
+def formula_members(data: bytes) -> str:
+    """Préfixe des membres d'archive à garder pour `uncached_formulas` (vide : aucun)."""
+    return "xl/worksheets/" if len(data) <= _FORMULA_SCAN_MAX else ""
+
+
+def uncached_formulas(data: bytes, sheet: str, members: dict[str, bytes] | None = None
+                      ) -> int | None:
     """Cellules à formule (`<f>`) sans valeur enregistrée (`<v>`) dans la feuille `sheet`
     d'un petit classeur xlsx ; None si on ne peut pas le savoir (fichier trop gros, autre
-    format)."""
+    format). `members` : feuilles déjà décompressées (nom dans l'archive → octets)."""
     if len(data) > _FORMULA_SCAN_MAX or not data.startswith(b"PK"):
         return None
+    members = members or {}
+    if members and not any(members.values()):
+        return 0  # aucune formule dans aucune feuille (membres vides : voir `check_zip`)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             book = z.read("xl/workbook.xml").decode("utf-8", "replace")
@@ -209,11 +218,13 @@ def uncached_formulas(data: bytes, sheet: str) -> int | None:
             if target is None:
                 return None
             path = target.lstrip("/") if target.startswith("/") else "xl/" + target
-            xml = z.read(path)
+            xml = members[path] if path in members else z.read(path)
     except (KeyError, zipfile.BadZipFile, OSError, AttributeError):
         return None
     # seules les formules sont parcourues : dans une cellule, la valeur (`<v>`) suit la formule
     missing = 0
+    if b"<f" not in xml:
+        return 0
     for m in _FORMULA.finditer(xml):
         end = xml.find(b"</c>", m.end())
         if not _CACHED.match(xml, m.end(), end if end >= 0 else len(xml)):

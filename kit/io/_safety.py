@@ -87,15 +87,19 @@ def detect_format(data: bytes, path: Path) -> str:
     return "txt" if ext in (".txt", ".tsv", ".tab", ".dat", ".prn") else "csv"
 
 
-def check_zip(data: bytes, path: Path) -> None:
+def check_zip(data: bytes, path: Path, keep: str = "") -> dict[str, bytes]:
     """Refuse les bombes zip et les entités XML avant de confier l'archive au lecteur.
 
     Chaque membre est décompressé par morceaux, sans jamais dépasser la taille annoncée
     (une taille mensongère est refusée), et le début de chaque XML est inspecté : une
-    déclaration `<!DOCTYPE` ou `<!ENTITY` n'a rien à faire dans un classeur.
+    déclaration `<!DOCTYPE` ou `<!ENTITY` n'a rien à faire dans un classeur. Renvoie le
+    contenu décompressé des membres dont le nom commence par `keep` (aucun si `keep` est
+    vide), pour qu'ils ne soient pas décompressés une seconde fois : b"" pour un membre sans
+    aucune formule (« <f »).
     """
     name = path.name
     total = 0
+    kept: dict[str, bytes] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             for info in z.infolist():
@@ -108,12 +112,16 @@ def check_zip(data: bytes, path: Path) -> None:
                 if info.file_size > MAX_MEMBER or total > MAX_TOTAL or (
                         ratio > MAX_RATIO and info.file_size > 50 << 20):
                     raise UnsafeFileError(_bomb(name), path)
-                _inflate_checked(z, info, name, path)
+                content = _inflate_checked(z, info, name, path,
+                                           bool(keep) and info.filename.startswith(keep))
+                if content is not None:
+                    kept[info.filename] = content
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError,
             NotImplementedError) as exc:
         raise CorruptFileError(
             f"Le fichier « {name} » est abîmé ou tronqué ({type(exc).__name__} : {exc}). "
             "Demandez-en une nouvelle copie au service.", path) from None
+    return kept
 
 
 def _bomb(name: str) -> str:
@@ -121,8 +129,13 @@ def _bomb(name: str) -> str:
             "probable) : il n'a pas été lu. Vérifiez sa provenance.")
 
 
-def _inflate_checked(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, path: Path) -> None:
+def _inflate_checked(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, path: Path,
+                     keep: bool = False, keep_tag: bytes = b"<f") -> bytes | None:
+    """Décompresse le membre en vérifiant sa taille réelle. `keep` : renvoie aussi son contenu
+    s'il contient `keep_tag` (des formules : « <f »), b"" sinon."""
     got = 0
+    chunks: list[bytes] = []
+    has_tag = False
     with z.open(info) as member:
         first = True
         while True:
@@ -140,3 +153,11 @@ def _inflate_checked(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, path:
             got += len(chunk)
             if got > info.file_size or got > MAX_MEMBER:
                 raise UnsafeFileError(_bomb(name), path)
+            if keep:
+                chunks.append(chunk)
+                # cherché pendant que le morceau est en cache ; « <f » à cheval compris
+                has_tag = has_tag or keep_tag in chunk or (
+                    len(chunks) > 1 and chunks[-2][-1:] + chunk[:1] == keep_tag)
+    if not keep:
+        return None
+    return b"".join(chunks) if has_tag else b""

@@ -19,7 +19,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from kit._parse import normalize_label, parse_numbers
+from kit._parse import Distinct, normalize_label, parse_numbers
 
 #: lignes de données au-delà desquelles on ne cherche plus de libellé de total hors des trois
 #: premières colonnes (le calcul reste fait)
@@ -96,28 +96,28 @@ def numeric_columns(body: pd.DataFrame, labels: list[str], rows: np.ndarray
     return keep, np.column_stack(mats)
 
 
-def _label_hits(body: pd.DataFrame, skip: list[int], rows: np.ndarray) -> np.ndarray:
+def _label_hits(body: pd.DataFrame, distinct: Distinct | None = None) -> np.ndarray:
     """Lignes portant un mot de total dans une cellule de texte (n'importe quelle colonne).
 
-    Travaille sur les valeurs distinctes de chaque colonne de texte ; une colonne de plus de
-    `_LABELS_DISTINCT_MAX` valeurs distinctes (texte libre, identifiants) n'est pas lue.
+    Travaille sur les valeurs distinctes de chaque colonne de texte (celles de `distinct`
+    quand elles sont déjà connues) ; une colonne de plus de `_LABELS_DISTINCT_MAX` valeurs
+    distinctes (texte libre, identifiants) n'est pas lue.
     """
     hit = np.zeros(len(body), dtype=bool)
-    for j in range(body.shape[1]):
-        col = body.iloc[rows, j]
-        if j in skip or col.dtype.kind in "iufMmb":
+    for c, col in body.items():
+        if isinstance(col.dtype, pd.StringDtype):
+            uniq = distinct.uniques(c, col) if distinct is not None else pd.Series(
+                col.dropna().unique(), dtype=col.dtype)
+        elif col.dtype == object:  # cellules d'un tableur : seuls les textes comptent
+            uniq = pd.Series(list({v for v in col.tolist() if type(v) is str}), dtype="str")
+        else:
             continue
-        uniq = pd.Series(pd.unique(col.dropna()))
         if len(uniq) > _LABELS_DISTINCT_MAX or uniq.empty:
-            continue
-        if uniq.dtype == object:
-            uniq = uniq[uniq.map(type) == str].astype("str")
-        elif not isinstance(uniq.dtype, pd.StringDtype):
             continue
         hint = uniq[uniq.str.contains(_HINT.pattern, regex=True).fillna(False).to_numpy(bool)]
         found = {u for u in hint.tolist() if _TOTAL_WORD.search(normalize_label(u))}
         if found:
-            hit[rows[col.isin(found).to_numpy(dtype=bool)]] = True
+            hit[col.isin(found).to_numpy(dtype=bool)] = True
     return hit
 
 
@@ -134,8 +134,8 @@ def _matches(v: np.ndarray, s: np.ndarray, labelled: bool = False) -> bool:
     return bool((np.abs(v[ok] - s[ok]) <= tolerance(v[ok])).all())
 
 
-def check_rows(body: pd.DataFrame, motif: np.ndarray, labels: list[str], present: np.ndarray
-               ) -> tuple[np.ndarray, list[dict]]:
+def check_rows(body: pd.DataFrame, motif: np.ndarray, labels: list[str], present: np.ndarray,
+               distinct: Distinct | None = None) -> tuple[np.ndarray, list[dict]]:
     """Repère et vérifie les lignes de total.
 
     `motif` : codes de `kit.io._junk.REASONS` (0 donnée, 2 en-tête répété, 3 total, 4 séparateur) ;
@@ -152,7 +152,7 @@ def check_rows(body: pd.DataFrame, motif: np.ndarray, labels: list[str], present
     # sans ligne libellée « total » ni ligne moins remplie que les autres : rien à vérifier
     # (les nombres ne sont lus que s'il le faut : un grand tableau complet coûte peu)
     sparse = rec & (counts < np.median(counts[rec])) if rec.any() else rec
-    labelled = rec & _label_hits(body, [], np.arange(len(body))) \
+    labelled = rec & _label_hits(body, distinct) \
         if len(body) <= _SCAN_LABELS_MAX else np.zeros(len(body), dtype=bool)
     if not (sparse.any() or labelled.any() or (motif == 3).any()):
         return motif, []
