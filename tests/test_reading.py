@@ -88,6 +88,32 @@ class TestTotals:
         assert df["siren"].tolist() == ["021010053", "217500016", "211300553"]
         assert df["Nombre de départements"].tolist() == [3, 4, 5]
 
+    def test_subtotal_with_a_rate_column(self, tmp_path):
+        # le taux d'un sous-total est une moyenne (pondérée ou non) : il ne s'additionne pas,
+        # mais il reste entre le plus petit et le plus grand taux du bloc
+        rows = [["Mois", "Site", "Entrées", "Taux d'occupation", "Recette"],
+                ["janvier", "Gare", 100, 0.9, 50.5], ["janvier", "Halles", 60, 0.5, 20],
+                ["Sous-total janvier", None, 160, 0.75, 70.5],
+                ["février", "Gare", 80, 0.8, 40], ["février", "Halles", 40, 0.6, 10.25],
+                ["Sous-total février", None, 120, 0.7, 50.25],
+                ["Total", None, 280, 0.72, 120.75]]
+        df = _load(_xlsx(tmp_path / "t.xlsx", rows))
+        assert len(df) == 4 and df["Entrées"].sum() == 280
+        totals = df.attrs["source"]["totals"]
+        assert [(t["ligne"], t["genre"], t["verifie"]) for t in totals] == [
+            (4, "sous-total", True), (7, "sous-total", True), (8, "total", True)]
+        assert not df.attrs["source"]["doubts"]
+
+    def test_rate_outside_the_block_is_still_a_doubt(self, tmp_path):
+        # un taux de sous-total hors de l'intervalle des lignes : ce n'est pas une moyenne
+        rows = [["Mois", "Site", "Entrées", "Taux d'occupation"],
+                ["janvier", "Gare", 100, 0.9], ["janvier", "Halles", 60, 0.5],
+                ["janvier", "Port", 10, 0.4],
+                ["Sous-total janvier", None, 170, 0.95]]
+        df = _load(_xlsx(tmp_path / "t.xlsx", rows))
+        assert [t["verifie"] for t in df.attrs["source"]["totals"]] == [False]
+        assert df.attrs["source"]["doubts"]
+
     def test_budget_account_codes_stay_text(self, tmp_path):
         # « Compte » : un compte budgétaire (nomenclature M57), pas une quantité
         rows = [["Compte", "Montant"], [611, 1200.5], [6064, 80], [21318, 15000]]

@@ -15,6 +15,7 @@ reste une donnée.
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -125,13 +126,58 @@ _HINT = re.compile(r"(?i)tota|ensemble|cumul|somme")
 _LABELS_DISTINCT_MAX = 5000
 
 
-def _matches(v: np.ndarray, s: np.ndarray, labelled: bool = False) -> bool:
+def _matches(v: np.ndarray, s: np.ndarray, labelled: bool = False,
+             free: np.ndarray | None = None) -> bool:
     """Les cellules remplies de `v` valent `s` (à l'arrondi du fichier), au moins une non nulle
-    (des zéros partout ne prouvent rien, sauf pour une ligne libellée « total »)."""
-    ok = np.isfinite(v)
+    (des zéros partout ne prouvent rien, sauf pour une ligne libellée « total »). `free` :
+    colonnes de taux ou de moyennes dont la valeur a déjà été reconnue comme une moyenne
+    (comprise entre le plus petit et le plus grand nombre des lignes) : pas comparées."""
+    ok = np.isfinite(v) if free is None else np.isfinite(v) & ~free
     if not ok.any() or not (labelled or (np.abs(s[ok]) > 0).any()):
         return False
     return bool((np.abs(v[ok] - s[ok]) <= tolerance(v[ok])).all())
+
+
+_RATIO_LABEL = re.compile(
+    r"(^|_)(taux|pourcentage|pct|part|parts|moyenne|moyen|moyens|ratio|unitaire|indice|"
+    r"evolution|variation|densite)($|_)")
+
+
+def _ratio_columns(body: pd.DataFrame, labels: list[str], cols: list[int]) -> np.ndarray:
+    """Colonnes de mesures qui ne s'additionnent pas (taux, parts, moyennes, prix unitaires),
+    d'après leur libellé ou leurs valeurs écrites en pourcentage."""
+    out = np.zeros(len(cols), dtype=bool)
+    for k, j in enumerate(cols):
+        label = normalize_label(labels[j] if j < len(labels) else "")
+        if _RATIO_LABEL.search(label):
+            out[k] = True
+            continue
+        col = body.iloc[:, j]
+        if col.dtype == object or isinstance(col.dtype, pd.StringDtype):
+            sample = [v for v in col.iloc[:200].tolist() if isinstance(v, str)]
+            out[k] = bool(sample) and sum(v.rstrip().endswith("%") for v in sample) \
+                >= 0.5 * len(sample)
+    return out
+
+
+def _averaged(mat: np.ndarray, rec: np.ndarray, lo: int, r: int, v: np.ndarray,
+              ratio: np.ndarray) -> np.ndarray | None:
+    """Colonnes de taux où la ligne `r` porte une moyenne des lignes `lo`…`r` (valeur comprise
+    entre leur plus petit et leur plus grand nombre) ; None s'il n'y en a pas."""
+    if not ratio.any() or r - lo < 2:
+        return None
+    rows = mat[lo:r][rec[lo:r]][:, ratio]
+    if not len(rows) or not np.isfinite(rows).any():
+        return None
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # colonne sans nombre dans le bloc
+        low, high = np.nanmin(rows, axis=0), np.nanmax(rows, axis=0)
+    x = v[ratio]
+    tol = tolerance(x)  # l'arrondi du total écrit (« 82 % » admet ±0,5 point)
+    inside = np.isfinite(x) & (x >= low - tol) & (x <= high + tol)
+    free = np.zeros(len(v), dtype=bool)
+    free[np.flatnonzero(ratio)[inside]] = True
+    return free
 
 
 def check_rows(body: pd.DataFrame, motif: np.ndarray, labels: list[str], present: np.ndarray,
@@ -167,6 +213,7 @@ def check_rows(body: pd.DataFrame, motif: np.ndarray, labels: list[str], present
     if cand.sum() > 5000:  # tableau troué : seules les lignes libellées sont essayées
         cand = np.zeros(len(body), dtype=bool)
     cand |= labelled | (motif == 3)
+    ratio = _ratio_columns(body, labels, cols)
     vals = np.nan_to_num(mat)
     cum = np.vstack([np.zeros(mat.shape[1]), np.cumsum(np.where(rec[:, None], vals, 0), axis=0)])
     n_rec = np.concatenate([[0], np.cumsum(rec)])
@@ -186,11 +233,13 @@ def check_rows(body: pd.DataFrame, motif: np.ndarray, labels: list[str], present
         n_whole = n_rec[r] - n_rec[grand] - removed_n
         kind = None
         label = bool(motif[r] == 3)
-        if n_block >= 2 and _matches(v, block, label):
+        free_block = _averaged(mat, rec, start, r, v, ratio)
+        free_whole = _averaged(mat, rec, grand, r, v, ratio)
+        if n_block >= 2 and _matches(v, block, label, free_block):
             kind, rows = "sous-total", (start, r)
-        elif n_whole >= 2 and _matches(v, whole, label):
+        elif n_whole >= 2 and _matches(v, whole, label, free_whole):
             kind, rows = "total", (grand, r)
-        elif n_subs >= 2 and _matches(v, subs, label):
+        elif n_subs >= 2 and _matches(v, subs, label, free_whole):
             kind, rows = "total", (grand, r)
         elif motif[r] == 3 and n_block >= 2 and _matches(v, block / n_block):
             kind, rows = "moyenne", (start, r)
