@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from kit._cli import FrenchParser
 from kit.documents import DEFAULT_DIR, write_documents
-from kit.errors import KitError
-from kit.io import load_table
+from kit.errors import KitError, ReadingDoubtWarning
+from kit.io import describe_reading, load_table
 from kit.project import create_workspace, run_report, update_workspace
 from kit.quality import profile
 from kit.schemas import load_schema
@@ -230,10 +231,17 @@ def _cmd_valider(args: argparse.Namespace) -> int:
 
     try:
         schema = load_schema(args.schema) if args.schema else None
-        df = load_table(args.fichier, sheet=args.feuille, schema=schema)
+        with warnings.catch_warnings():  # les doutes figurent dans le compte rendu ci-dessous
+            warnings.simplefilter("ignore", ReadingDoubtWarning)
+            df = load_table(args.fichier, sheet=args.feuille, schema=schema)
     except KitError as exc:
         print(f"Erreur : {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
+    reading = describe_reading(df)
+    print(reading.to_text().rstrip() + "\n")
+    if reading.doubts:
+        print(f"Attention : le kit doute de {len(reading.doubts)} point(s) de cette lecture "
+              "(voir « Doutes » ci-dessus) ; vérifiez-les avant d'utiliser les nombres.\n")
     if schema is None:
         print(f"Profil de {args.fichier} (aucun schéma donné : pas de validation ; "
               "utilisez --schema pour vérifier le fichier).\n")

@@ -200,6 +200,7 @@ CODE_PHRASES: dict[str, str] = {
     "type-non-verifie": "contrôle non fait par le kit",
     "ligne-rejetee": "ligne écartée à la lecture",
     "ligne-reparee": "ligne recomposée à la lecture",
+    "guillemet-non-ferme": "guillemet jamais fermé, ligne relue sans lui",
     "lignes-en-double": "lignes en double",
     "code-en-double": "code en double",
     "doublon-probable": "doublon probable",

@@ -119,3 +119,18 @@ def test_main_in_process(tmp_path, schema, capsys):
     csv = write_csv(tmp_path / "ok.csv", ["Clairval,1"])
     assert main(["valider", str(csv), "--schema", str(schema)]) == 0
     assert "Fichier conforme" in capsys.readouterr().out
+
+
+def test_valider_shows_the_reading_summary_and_doubts(tmp_path):
+    # un guillemet jamais fermé ligne 3 : le compte rendu de lecture le dit, en français,
+    # avant le profil ; aucune trace d'avertissement Python brut
+    path = tmp_path / "q.csv"
+    path.write_text('code;libelle;montant\n01001;a;10\n01002;"b;20\n01003;c;30\n',
+                    encoding="utf-8")
+    res = run("valider", str(path))
+    assert res.returncode == 0
+    out, err = res.stdout, res.stderr
+    assert "Lignes de données gardées : 3" in out
+    assert "Doutes :" in out and "guillemet jamais fermé" in out
+    assert out.index("Doutes :") < out.index("Profil de")
+    assert "ReadingDoubtWarning" not in out + err

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from kit import schemas as schemas_mod
-from kit.errors import DataError, SchemaError
+from kit.errors import DataError, ReadingDoubtWarning, SchemaError
 from kit.io import load_table
 from kit.schemas import list_schemas, load_schema
 from kit.validation import match_columns, validate
@@ -513,3 +514,54 @@ class TestLignesPerdues:
         warned = report.problems[report.problems["code"] == "ligne-reparee"]
         assert warned["ligne"].tolist() == [3]
         assert "Vérifiez" in warned["message"].iloc[0]
+
+    def test_guillemet_non_ferme_rend_les_lignes_avalees(self, tmp_path) -> None:
+        # Ligne 3 : « "b » ouvre un guillemet jamais fermé. Lu tel quel, il avale les lignes 4
+        # et 5 (un seul enregistrement). Attendu, à la main : 4 enregistrements, somme 100.
+        path = tmp_path / "q.csv"
+        path.write_text('code;libelle;montant\n01001;a;10\n01002;"b;20\n01003;c;30\n'
+                        "01004;d;40\n", encoding="utf-8")
+        with pytest.warns(ReadingDoubtWarning, match="guillemet jamais fermé"):
+            df = load_table(path)
+        assert df["code"].tolist() == ["01001", "01002", "01003", "01004"]
+        assert df["libelle"].tolist() == ["a", "b", "c", "d"]
+        assert df["montant"].sum() == 100
+        assert df.attrs["source"]["unclosed_quotes"] == [3]
+        report = validate(df, self.SCHEMA)
+        flagged = report.problems[report.problems["code"] == "guillemet-non-ferme"]
+        assert flagged["ligne"].tolist() == [3]
+
+    def test_guillemet_apparie_plus_loin(self, tmp_path) -> None:
+        # le guillemet ouvert ligne 2 se referme ligne 4 (« "x" ») : les lignes 2 à 4 ne font
+        # qu'un enregistrement pour le module csv ; attendu à la main : 4 enregistrements
+        path = tmp_path / "q.csv"
+        path.write_text('code;libelle;montant\n01001;"a;10\n01002;b;20\n01003;"c";30\n'
+                        "01004;d;40\n", encoding="utf-8")
+        with pytest.warns(ReadingDoubtWarning):
+            df = load_table(path)
+        assert df["code"].tolist() == ["01001", "01002", "01003", "01004"]
+        assert df["montant"].sum() == 100
+
+    def test_adresse_sur_plusieurs_lignes_reste_une_cellule(self, tmp_path) -> None:
+        # une cellule légitime sur deux lignes (adresse), sans séparateur : pas un guillemet
+        # non fermé
+        path = tmp_path / "a.csv"
+        path.write_text('code;adresse;montant\n01001;"1 rue Haute\nBP 12";10\n'
+                        "01002;2 rue Basse;20\n01003;3 place;30\n", encoding="utf-8")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ReadingDoubtWarning)
+            df = load_table(path)
+        assert df["adresse"].tolist()[0] == "1 rue Haute\nBP 12"
+        assert len(df) == 3 and not df.attrs["source"]["unclosed_quotes"]
+
+    def test_guillemets_partout_lus_en_temps_lineaire(self, tmp_path) -> None:
+        # 2 000 lignes qui ouvrent chacune un guillemet (des pouces : 12" ) : au-delà de 50,
+        # le reste est lu sans guillemets d'un coup ; toutes les lignes sont là
+        lines = ["code;libelle;montant"] + [f'{i:05d};"tube {i};{i}' for i in range(2000)]
+        path = tmp_path / "p.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ReadingDoubtWarning)
+            df = load_table(path)
+        assert len(df) == 2000
+        assert df["montant"].sum() == sum(range(2000))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kit.errors import ConfigError
-from kit.workspace import SUMMARY_COLUMNS, load_all, load_config
+from kit.workspace import SUMMARY_COLUMNS, load_all, load_config, reading_doubts
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CONFIG = ROOT / "data" / "samples" / "collectivite.yaml"
@@ -76,3 +76,16 @@ def test_load_all_on_samples() -> None:
     assert len(tables) == len(readable)
     assert (readable["lignes lues"] > 0).all()
     assert readable["% lignes valides"].between(0, 100).all()
+
+
+def test_reading_doubts_listed_per_file(tmp_path):
+    # le fichier des parkings de Clairval compte une valeur « nd » dans un sous-total
+    # (SAMPLES.md) : un doute au moins, en français, et le même nombre dans le résumé
+    config = load_config(SAMPLE_CONFIG)
+    tables, summary = load_all(config)
+    doubts = reading_doubts(tables)
+    assert list(doubts.columns) == ["fichier", "doute"]
+    parkings = doubts[doubts["fichier"].str.contains("parkings")]
+    assert len(parkings) >= 1 and parkings["doute"].str.contains("total").all()
+    per_file = summary.set_index("fichier")["doutes de lecture"]
+    assert int(per_file["mobilites/frequentation_parkings_2023_2025.csv"]) == len(parkings)

@@ -208,6 +208,7 @@ def _raw_table(source: str | Path, sheet: str | int | None, sep: str | None = No
         table = read_text(data, path, sep, encoding)
         info.update(encoding=table.encoding, delimiter=table.delimiter,
                     repaired_lines=table.repaired_lines, rejected_lines=table.rejected_lines,
+                    unclosed_quotes=table.unclosed_quotes,
                     typed_body=table.typed_body, typed_header=table.typed_header,
                     hidden=table.placeholders)
         return path, data, fmt, info, table.raw, []
@@ -407,6 +408,7 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         "blank_rows": blank_rows, "placeholders": placeholders, "types": types,
         "encoding": info["encoding"], "delimiter": info["delimiter"],
         "repaired_lines": info["repaired_lines"], "rejected_lines": info["rejected_lines"],
+        "unclosed_quotes": info.get("unclosed_quotes", []),
         "header_mapping": mapping, "sha256": info["digest"].result(),
         "totals": totals, "total_columns": _totals.check_columns(df),
         "skipped_rows": skipped, "keep_totals": keep_totals, "restored_zeros": restored,

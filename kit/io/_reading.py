@@ -81,6 +81,11 @@ def collect_doubts(src: dict) -> list[str]:
         lines = [_line(r) for r in rejected]
         out.append(f"{len(rejected)} ligne(s) du fichier n'ont pas pu être lues (champ en trop, "
                    f"guillemet non fermé…) et ont été rejetées : {_rows(lines)}.")
+    unclosed = src.get("unclosed_quotes") or []
+    if unclosed:
+        out.append(f"{len(unclosed)} ligne(s) ouvrent un guillemet jamais fermé, qui avalait les "
+                   f"lignes suivantes : {_rows(unclosed)}. Elles ont été "
+                   "relues sans ce guillemet ; vérifiez leurs valeurs dans le fichier.")
     if src.get("uncached_formulas"):
         out.append(f"{src['uncached_formulas']} cellule(s) contiennent une formule enregistrée "
                    "sans sa valeur calculée : elles sont lues vides. Ouvrez le fichier dans "

@@ -56,6 +56,8 @@ class TextTable:
     delimiter: str
     repaired_lines: list[int] = field(default_factory=list)
     rejected_lines: list[int] = field(default_factory=list)
+    #: lignes qui ouvrent un guillemet jamais fermé, relues sans lui
+    unclosed_quotes: list[int] = field(default_factory=list)
     #: corps du tableau déjà typé par le lecteur C de pandas (chemin rapide) ; `raw` ne contient
     #: alors que les lignes jusqu'à l'en-tête inclus, déjà nettoyées (`strip_cells`)
     typed_body: pd.DataFrame | None = None
@@ -321,20 +323,78 @@ def _header_width(rows: list[list[str]], header: tuple[int | None, int] | None =
     return max(_eff_width(r) for r in rows[start:start + n])
 
 
-def _read_text_slow(text: str, encoding: str, sep: str, path: Path) -> TextTable:
-    """Lecture ligne à ligne : lignes multiples entre guillemets et lignes décalées."""
-    rows, lines = [], []
+def _records(text: str, sep: str, path: Path, first_line: int = 1
+             ) -> tuple[list[list[str]], list[int], list[int]]:
+    """(enregistrements, ligne physique du début de chacun, lignes de fin physique de chacun)."""
+    rows, lines, ends = [], [], []
     reader = csv.reader(io.StringIO(text), delimiter=sep)
     start = 1
     try:
         for row in reader:
             rows.append(row)
-            lines.append(start)
+            lines.append(start + first_line - 1)
+            ends.append(reader.line_num + first_line - 1)
             start = reader.line_num + 1
     except csv.Error as exc:
         raise CorruptFileError(
-            f"Le fichier « {path.name} » n'a pas pu être découpé en colonnes à la ligne {start} "
-            f"({exc}). Vérifiez les guillemets de cette ligne.", path) from None
+            f"Le fichier « {path.name} » n'a pas pu être découpé en colonnes à la ligne "
+            f"{start + first_line - 1} ({exc}). Vérifiez les guillemets de cette ligne.",
+            path) from None
+    return rows, lines, ends
+
+
+def _swallows(physical: list[str], first: int, last: int, sep: str, width: int) -> bool:
+    """L'enregistrement des lignes physiques `first` à `last` en avale d'autres : une de ses
+    lignes suivantes a, telle qu'écrite, tous les séparateurs d'un enregistrement (un guillemet
+    ouvert et jamais fermé). Une adresse ou un commentaire sur plusieurs lignes n'a pas cette
+    forme."""
+    return width >= 2 and any(physical[k - 1].count(sep) >= width - 1
+                              for k in range(first + 1, min(last, len(physical)) + 1))
+
+
+#: guillemets non fermés relus un à un ; au-delà, le reste du fichier est lu sans guillemets
+_MAX_UNCLOSED = 50
+
+
+def _unclosed_quotes(text: str, sep: str, path: Path, rows: list[list[str]],
+                     lines: list[int], ends: list[int], width: int) -> list[int]:
+    """Relit sans le guillemet chaque ligne qui ouvre un guillemet jamais fermé (« 01;"Voirie;
+    100 ») puis reprend la lecture à la ligne suivante : les lignes avalées redeviennent des
+    enregistrements. Modifie `rows`, `lines` ; renvoie les lignes relues ainsi."""
+    physical = text.split("\n")
+    found: list[int] = []
+    i = 0
+    while i < len(rows):
+        if ends[i] > lines[i] and _swallows(physical, lines[i], ends[i], sep, width):
+            n = lines[i]
+            literal = next(csv.reader([physical[n - 1]], delimiter=sep,
+                                      quoting=csv.QUOTE_NONE), [])
+            rest = "\n".join(physical[n:])
+            if len(found) < _MAX_UNCLOSED:
+                more, more_lines, more_ends = _records(rest, sep, path, n + 1)
+            else:  # des guillemets partout (pouces, citations) : le reste se lit tel quel, en
+                # une fois (temps linéaire)
+                more = list(csv.reader(io.StringIO(rest), delimiter=sep,
+                                       quoting=csv.QUOTE_NONE))
+                more = [[v.replace('"', "") for v in r] for r in more]
+                more_lines = more_ends = list(range(n + 1, n + 1 + len(more)))
+                found.extend(k for k in more_lines if '"' in physical[k - 1])
+            rows[i:] = [[v.replace('"', "") for v in literal], *more]
+            lines[i:] = [n, *more_lines]
+            ends[i:] = [n, *more_ends]
+            found.append(n)
+        i += 1
+    return sorted(found)
+
+
+def _read_text_slow(text: str, encoding: str, sep: str, path: Path) -> TextTable:
+    """Lecture ligne à ligne : lignes multiples entre guillemets et lignes décalées."""
+    rows, lines, ends = _records(text, sep, path)
+    unclosed: list[int] = []
+    if text.count('"') % 2 or any(e > n for e, n in zip(ends, lines)):
+        head_width = _header_width(rows[:80])
+        if head_width:
+            unclosed = _unclosed_quotes(text, sep, path, rows, lines, ends, head_width)
     while rows and not any(c.strip() for c in rows[-1]):
         rows.pop(), lines.pop()
     for r in rows:  # cellules vides en fin de ligne (séparateurs en trop)
@@ -353,7 +413,7 @@ def _read_text_slow(text: str, encoding: str, sep: str, path: Path) -> TextTable
     rows, lines = [rows[i] for i in keep], [lines[i] for i in keep]
     width = max([width] + [len(r) for r in rows])
     raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], index=lines, dtype=object)
-    return TextTable(raw, encoding, sep, repaired, rejected)
+    return TextTable(raw, encoding, sep, repaired, rejected, unclosed_quotes=unclosed)
 
 
 def _mixed(body: pd.DataFrame) -> bool:

@@ -362,28 +362,38 @@ def _describe_check(check: Any) -> str:
     return f"{check.get('name', '?')}" + (f" ({cols})" if cols else "")
 
 
+#: problèmes de lecture ligne à ligne : clé de `attrs["source"]` → (code, niveau, message)
+_LINE_PROBLEMS = {
+    "repaired_lines": (
+        "ligne-reparee", "avertissement",
+        ("La ligne {n} du fichier n'avait pas le nombre de champs de l'en-tête : le kit l'a "
+         "recomposée (virgule décimale ou séparateur dans une valeur). Vérifiez ses valeurs "
+         "dans le fichier avant de les utiliser.")),
+    "unclosed_quotes": (
+        "guillemet-non-ferme", "avertissement",
+        ("La ligne {n} du fichier ouvre un guillemet qui n'est jamais fermé : il avalait les "
+         "lignes suivantes. Le kit l'a relue sans ce guillemet ; vérifiez ses valeurs et "
+         "corrigez le guillemet dans le fichier.")),
+    "rejected_lines": (
+        "ligne-rejetee", "erreur",
+        ("La ligne {n} du fichier a été écartée à la lecture (nombre de champs différent de "
+         "l'en-tête ou guillemet non fermé) : ses valeurs manquent au tableau. Corrigez cette "
+         "ligne dans le fichier puis relancez.")),
+}
+
+
 def _check_rejected_lines(src: dict[str, Any], out: _Collector) -> None:
-    """Lignes du fichier écartées à la lecture (un champ de trop, guillemet non fermé) : ce sont
-    des enregistrements perdus, donc des erreurs — jamais un fichier « conforme à 100 % »."""
-    repaired = sorted({int(n) for n in src.get("repaired_lines") or []})
-    if repaired:
-        out.frames.append(pd.DataFrame({
-            "cellule": [None] * len(repaired), "ligne": repaired, "colonne": None,
-            "valeur": None, "code": "ligne-reparee", "niveau": "avertissement",
-            "message": [f"La ligne {n} du fichier n'avait pas le nombre de champs de l'en-tête : "
-                        "le kit l'a recomposée (virgule décimale ou séparateur dans une valeur). "
-                        "Vérifiez ses valeurs dans le fichier avant de les utiliser."
-                        for n in repaired]}))
-    rejected = sorted({int(n) for n in src.get("rejected_lines") or []})
-    out.rejected = len(rejected)
-    if not rejected:
-        return
-    out.frames.append(pd.DataFrame({
-        "cellule": [None] * len(rejected), "ligne": rejected, "colonne": None, "valeur": None,
-        "code": "ligne-rejetee", "niveau": "erreur",
-        "message": [f"La ligne {n} du fichier a été écartée à la lecture (nombre de champs "
-                    "différent de l'en-tête ou guillemet non fermé) : ses valeurs manquent au "
-                    "tableau. Corrigez cette ligne dans le fichier puis relancez." for n in rejected]}))
+    """Lignes du fichier recomposées, relues ou écartées à la lecture. Une ligne écartée est un
+    enregistrement perdu, donc une erreur — jamais un fichier « conforme à 100 % »."""
+    for key, (code, level, message) in _LINE_PROBLEMS.items():
+        numbers = sorted({int(n) for n in src.get(key) or []})
+        if key == "rejected_lines":
+            out.rejected = len(numbers)
+        if numbers:
+            out.frames.append(pd.DataFrame({
+                "cellule": [None] * len(numbers), "ligne": numbers, "colonne": None,
+                "valeur": None, "code": code, "niveau": level,
+                "message": [message.format(n=n) for n in numbers]}))
 
 
 def _build_report(df: pd.DataFrame, src: dict[str, Any], out: _Collector,

@@ -31,6 +31,7 @@ CODE_LABELS = {
     "type-non-verifie": "type de champ non vérifié par le kit",
     "ligne-rejetee": "ligne du fichier écartée à la lecture (enregistrement perdu)",
     "ligne-reparee": "ligne du fichier recomposée à la lecture (à vérifier)",
+    "guillemet-non-ferme": "ligne ouvrant un guillemet jamais fermé (relue sans lui, à vérifier)",
 }
 
 _NIVEAUX = {"erreur": "ERREUR", "avertissement": "avertissement"}

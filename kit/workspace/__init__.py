@@ -16,13 +16,14 @@ sans aucune valeur des cellules : le résumé peut être montré et publié.
 from __future__ import annotations
 
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from kit._paths import PROJECT_ROOT, SAMPLES_DIR
-from kit.errors import ConfigError, KitError
+from kit.errors import ConfigError, KitError, ReadingDoubtWarning
 from kit.io import load_table
 from kit.validation import validate
 from kit.workspace._cache import RUN_CACHE_ENV, cached
@@ -59,7 +60,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "READING_OPTIONS", "RUN_CACHE_ENV", "cached", "reading_options",
     "ACCESSIBLE_MODES", "DSP_HOLDER", "EXPECTED_DOCUMENTS", "EXTERNAL_HOLDERS", "PROJECT_ROOT",
-    "SAMPLES_DIR", "SUIVI_COLUMNS", "SUMMARY_COLUMNS", "Collection", "cell_of",
+    "SAMPLES_DIR", "SUIVI_COLUMNS", "SUMMARY_COLUMNS", "Collection", "cell_of", "reading_doubts",
     "expand_sources", "load_all", "load_config", "load_inventories", "load_many",
     "load_register", "problem", "problems_frame", "require_rows", "row_problem",
     "run_collection", "safe_text", "section_paths", "split_ids", "unknown_ids",
@@ -77,6 +78,7 @@ SUMMARY_COLUMNS = [
     "erreurs",
     "avertissements",
     "% lignes valides",
+    "doutes de lecture",
     "problème",
 ]
 
@@ -257,8 +259,10 @@ def load_all(
             "feuille": entry["feuille"] or "",
         }
         try:
-            df = load_table(entry["chemin"], sheet=entry["feuille"], schema=entry["schema"],
-                            **reading_options(entry))
+            with warnings.catch_warnings():  # les doutes sont comptés ici et listés par
+                warnings.simplefilter("ignore", ReadingDoubtWarning)  # `reading_doubts`
+                df = load_table(entry["chemin"], sheet=entry["feuille"],
+                                schema=entry["schema"], **reading_options(entry))
             report = validate(df, entry["schema"])
         except KitError as exc:
             logger.warning("%s : %s", key, exc)
@@ -277,14 +281,37 @@ def load_all(
                 "erreurs": summary.get("erreurs"),
                 "avertissements": summary.get("avertissements"),
                 "% lignes valides": summary.get("pct_lignes_valides"),
+                "doutes de lecture": len(src.get("doubts") or []),
                 "problème": "",
             }
         )
     summary_df = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
-    for col in ("lignes lues", "lignes écartées", "erreurs", "avertissements"):
+    for col in ("lignes lues", "lignes écartées", "erreurs", "avertissements",
+                "doutes de lecture"):
         summary_df[col] = summary_df[col].astype("Int64")
     summary_df["% lignes valides"] = summary_df["% lignes valides"].astype("Float64")
     return tables, summary_df
+
+
+def reading_doubts(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Ce dont le lecteur n'est pas sûr, fichier par fichier, avant qu'on utilise les nombres.
+
+    Parameters
+    ----------
+    tables
+        Tableaux rendus par `load_all`.
+
+    Returns
+    -------
+    pd.DataFrame
+        Colonnes « fichier » (avec sa feuille) et « doute » (phrase en français : total qui ne
+        s'additionne pas, deux en-têtes possibles, texte dans une colonne de nombres, ligne
+        rejetée, guillemet non fermé, formule sans valeur…) ; vide si le kit est sûr de tout.
+    """
+    rows = [{"fichier": key.replace("#", " — feuille "), "doute": doubt}
+            for key, df in tables.items()
+            for doubt in (df.attrs.get("source") or {}).get("doubts") or []]
+    return pd.DataFrame(rows, columns=["fichier", "doute"])
 
 
 def _short(message: str, width: int = 100) -> str:
