@@ -38,6 +38,8 @@ _NUMBER = re.compile(
     r"(?:[ \u00a0\u202f]?%)?")
 # Indice bon marché qu'une cellule peut contenir une donnée personnelle.
 _HINT = re.compile(r"[@\d]")
+#: mot d'une cellule (lettres, apostrophe, trait d'union) : pour reconnaître des noms propres seuls
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _CAPTION_CSS = "caption-side: bottom; text-align: left; font-style: italic; color: #3a3a3a"
 # Balises que le kit écrit lui-même dans les textes plotly, rétablies après échappement : sans
 # attribut, ou un style fait seulement de lettres, chiffres, « # : ; - . » et espaces (pas
@@ -192,19 +194,31 @@ def mask_personal(text: str) -> tuple[str, list[str]]:
     --------
     >>> mask_personal("rappeler au 06 12 34 56 78 ou écrire à a.b@exemple.fr")
     ('rappeler au [masqué] ou écrire à [masqué]', ['téléphone', 'e-mail'])
+
+    Une cellule qui, hors de ces valeurs, ne contient que des noms propres (deux à quatre mots
+    à majuscule : prénom et nom) est la fiche d'une personne : elle est masquée en entier.
+
+    >>> mask_personal("Jean Dupont, jean.dupont@exemple.fr, 06 12 34 56 78")
+    ('[masqué]', ['e-mail', 'téléphone'])
     """
     if not isinstance(text, str) or not _HINT.search(text):
         return text, []
     found = find_personal(text)
     if not found:
         return text, []
+    kinds = list(dict.fromkeys(kind for _s, _e, kind in found))
+    rest = "".join(text[a:b] for a, b in zip([0] + [e for _s, e, _k in found],
+                                            [s for s, _e, _k in found] + [len(text)]))
+    words = _WORD.findall(rest)
+    if 2 <= len(words) <= 4 and all(w[0].isupper() for w in words):
+        return MASK, kinds  # coordonnées d'une personne (« Jean Dupont, 06… ») : tout est masqué
     parts, last = [], 0
     for start, end, _kind in found:
         parts.append(text[last:start])
         parts.append(MASK)
         last = end
     parts.append(text[last:])
-    return "".join(parts), list(dict.fromkeys(kind for _s, _e, kind in found))
+    return "".join(parts), kinds
 
 
 def _plain(label: Any) -> Any:
@@ -338,9 +352,10 @@ def seal_table(styler: Any, note: str | None = None) -> Any:
 
 
 def plotly_text(value: str) -> str:
-    """Texte sûr pour plotly : ``& < >`` échappés, sauf les balises de mise en forme que le
-    kit écrit lui-même (``<br>``, ``<b>``, ``<i>``, ``<sup>``, ``<sub>``, ``<extra>``, et un
-    ``<span style='…'>`` sans URL possible).
+    """Texte sûr pour plotly : données personnelles masquées (comme dans les tableaux), puis
+    ``& < >`` échappés, sauf les balises de mise en forme que le kit écrit lui-même (``<br>``,
+    ``<b>``, ``<i>``, ``<sup>``, ``<sub>``, ``<extra>``, et un ``<span style='…'>`` sans URL
+    possible).
 
     plotly.js dessine une partie du HTML des titres, étiquettes et infobulles (liens compris) ;
     une valeur venue d'un tableur n'y est plus qu'un texte. Les apostrophes restent telles
@@ -350,8 +365,10 @@ def plotly_text(value: str) -> str:
     --------
     >>> print(plotly_text("Taux<br><sup><a href='x'>clic</a> & <img src=x></sup>"))
     Taux<br><sup>&lt;a href='x'&gt;clic&lt;/a&gt; &amp; &lt;img src=x&gt;</sup>
+    >>> plotly_text("Direction de l'eau (a.b@exemple.fr)")
+    "Direction de l'eau ([masqué])"
     """
-    return _PLOTLY_TAGS.sub(r"<\1>", html.escape(value, quote=False))
+    return _PLOTLY_TAGS.sub(r"<\1>", html.escape(mask_personal(value)[0], quote=False))
 
 
 def plotly_safe(figure: Any, key: str = "") -> Any:

@@ -15,6 +15,7 @@ contient l'e-mail ou le téléphone posés ; aucune cellule d'un CSV écrit ne c
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 import subprocess
@@ -99,6 +100,23 @@ def test_aucune_donnee_personnelle_dans_les_fichiers_ecrits(hostile_run: Path) -
             text = path.read_text(encoding="utf-8", errors="replace")
             if EMAIL in text or PHONE in text:
                 leaks.append(str(path.relative_to(hostile_run)))
+    assert leaks == []
+
+
+def test_pieges_de_l_exemple_jamais_ecrits_tels_quels(hostile_run: Path) -> None:
+    # pieges.json recense les cellules hostiles (script, formule, personne au lieu d'une
+    # fonction) et les données personnelles posées dans l'exemple de Clairval : `make demo`
+    # les fait passer par la porte de sortie ; aucun fichier écrit ne les contient tels quels
+    traps = json.loads((SAMPLES / "pieges.json").read_text(encoding="utf-8"))
+    raw = [t["valeur"] for t in traps["cellules_hostiles"]]
+    personal = [v for v in traps["donnees_personnelles"] if len(v) >= 6]
+    assert any("onerror" in v for v in raw) and any("@" in v for v in personal)
+    leaks = []
+    for path in hostile_run.rglob("*"):
+        if path.is_file() and path.suffix in {".html", ".json", ".csv", ".md", ".svg", ".txt"}:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            leaks += [f"{path.relative_to(hostile_run)} : {v}" for v in raw + personal
+                      if v in text]
     assert leaks == []
 
 

@@ -141,7 +141,9 @@ class TestPieges:
                 texts = {_cell_text(v) for grid in _all_sheets(path).values()
                          for row in grid for v in row}
                 hits = perso & texts
-            if rel.startswith(("ccas/", "rh/")):
+            # le pilote d'une action de la feuille de route est une personne : un piège posé
+            # exprès pour la porte de sortie des rapports (voir cellules_hostiles)
+            if rel.startswith(("ccas/", "rh/", "feuille_de_route/")):
                 found |= hits
             else:
                 assert not hits, (rel, sorted(hits)[:5])
@@ -160,7 +162,11 @@ class TestPieges:
     def test_cellules_hostiles(self, generated: Path, traps: dict) -> None:
         valeurs = {c["valeur"] for c in traps["cellules_hostiles"]}
         assert valeurs == {"<script>alert(1)</script>",
-                           '=HYPERLINK("http://exemple.invalid","clic")'}
+                           '=HYPERLINK("http://exemple.invalid","clic")',
+                           "Réduire les consommations d'énergie des bâtiments"
+                           "<img src=x onerror=alert('cas')>",
+                           "Théophile Ferrandiou, theophile.ferrandiou@exemple.fr, "
+                           "06 12 34 56 78"}
         for cell in traps["cellules_hostiles"]:
             grid = _grid(generated / cell["fichier"], cell["feuille"])
             assert _at(grid, cell["cellule"]) == cell["valeur"]
@@ -360,6 +366,8 @@ class TestChargementDesExemples:
     def test_cellules_hostiles_restent_du_texte(self) -> None:
         for cell in _TRAPS["cellules_hostiles"]:
             key = cell["fichier"]
+            if key not in _FILES:  # pièges des rapports (cas d'usage, feuille de route) : lus
+                continue  # par leurs propres modèles, voir test_cellules_hostiles
             df = _load(key)
             cols = df.attrs["source"]["columns"]
             col = next(c for c, letter in cols.items() if letter == cell["cellule"][0])

@@ -19,6 +19,7 @@ import json
 import logging
 from pathlib import Path
 
+import openpyxl
 import yaml
 
 from tools.samples._admin import (
@@ -39,8 +40,14 @@ from tools.samples._kpi import (
     build_eclairage_conso,
     build_interventions,
 )
-from tools.samples._priorisation import PRIORISATION_WEIGHTS, build_priorisation
-from tools.samples._roadmap import COMMITTEE_DATE, NEXT_COMMITTEE, ROADMAP_FILE, build_roadmap
+from tools.samples._priorisation import HOSTILE_TITLE, PRIORISATION_WEIGHTS, build_priorisation
+from tools.samples._roadmap import (
+    COMMITTEE_DATE,
+    NEXT_COMMITTEE,
+    PERSONAL_PILOT,
+    ROADMAP_FILE,
+    build_roadmap,
+)
 from tools.samples._techniques import (
     CODE_INSEE,
     build_dechets,
@@ -193,6 +200,20 @@ def _pieges(reg: Registry, diagnostic: dict, priorisation: dict, roadmap: dict) 
     }
 
 
+def _locate(path: Path, value: str) -> tuple[str, str]:
+    """(feuille, cellule) de la première cellule du classeur qui vaut `value`."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.value == value:
+                        return ws.title, cell.coordinate
+    finally:
+        wb.close()
+    raise ValueError(f"{value!r} introuvable dans {path}")
+
+
 def generate_samples(dest: Path) -> list[Path]:
     """Écrit tous les fichiers d'exemple de Clairval dans ``dest``.
 
@@ -225,6 +246,12 @@ def generate_samples(dest: Path) -> list[Path]:
         + yaml.dump(_collectivite(reg), Dumper=_Dumper, allow_unicode=True, sort_keys=False,
                     width=99),
         encoding="utf-8")
+    # pièges des rapports : posés dans des champs que les rapports montrent (titre d'un cas
+    # d'usage, pilote d'une action) ; `make demo` les fait passer par la porte de sortie
+    for name, value in (("priorisation/cas_usage.xlsx", HOSTILE_TITLE),
+                        (ROADMAP_FILE, PERSONAL_PILOT)):
+        reg.hostile_cell(name, *_locate(dest / name, value), value)
+    reg.personal_value(PERSONAL_PILOT)  # nom, prénom et e-mail y sont déjà (CCAS)
     traps_path = dest / "pieges.json"
     traps = _pieges(reg, diagnostic_traps, priorisation_traps, roadmap_traps)
     traps_path.write_text(json.dumps(traps, ensure_ascii=False, indent=1) + "\n",

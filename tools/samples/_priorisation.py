@@ -17,6 +17,8 @@ _CASE_KEYS = ["code", "titre", "service_porteur", "jeux_donnees", "impact_usager
 
 # notes de 1 à 5 ; les complexités de quantité, qualité, accès et données personnelles sont
 # laissées vides (calculées à partir de l'inventaire), sauf pièges
+HOSTILE_TITLE = ("Réduire les consommations d'énergie des bâtiments"
+                 "<img src=x onerror=alert('cas')>")
 USE_CASES = [
     ("CU-01", "Optimiser les tournées de collecte des déchets", "Déchets",
      "DEC-TONNAGES ; DEC-TOURNEES", 4, 5, 4, 3, 2, None,
@@ -24,7 +26,8 @@ USE_CASES = [
     ("CU-02", "Mieux cibler les aides sociales facultatives", "Action sociale (CCAS)",
      "CCAS-AIDES ; CCAS-RDV", 5, 3, 1, 4, 3, None,
      "Repérer les ménages qui ne demandent pas les aides auxquelles ils ont droit."),
-    ("CU-03", "Réduire les consommations d'énergie des bâtiments", "Énergie des bâtiments",
+    # piège : du HTML actif dans un titre montré par les rapports (il doit s'afficher en texte)
+    ("CU-03", HOSTILE_TITLE, "Énergie des bâtiments",
      "NRJ-CONSO ; NRJ-PATRIMOINE", 2, 4, 5, 4, 2, None,
      "Suivre chaque bâtiment face aux objectifs du décret tertiaire et cibler les travaux."),
     # piège : « 7 » hors de l'échelle de 1 à 5 ; données des compteurs inaccessibles (DSP)

@@ -20,7 +20,8 @@ COMMITTEE_DATE, NEXT_COMMITTEE = "2026-01-15", "2026-02-16"
 _ACTION_KEYS = ["identifiant", "titre", "nature", "cas_usage", "etape", "pilote", "debut",
                 "echeance", "fin_reelle", "statut", "depend_de", "livrable", "decision_comite"]
 _D = dt.date.fromisoformat
-# pilotes : des fonctions, jamais des noms
+# pilotes : des fonctions, jamais des noms (sauf le piège d'A-07)
+PERSONAL_PILOT = "Théophile Ferrandiou, theophile.ferrandiou@exemple.fr, 06 12 34 56 78"
 ACTIONS = [
     ("A-01", "Lancer le projet en comité de pilotage", "jalon", "CU-01", "5. Comité",
      "directeur général des services", "2025-10-15", "2025-10-15", "2025-10-15", "fait", None,
@@ -41,8 +42,10 @@ ACTIONS = [
     ("A-06", "Déposer le dossier de subvention DSIL", "jalon", "CU-01", "Mise en œuvre",
      "direction des finances", "2026-02-13", "2026-02-13", None, "à lancer", "A-02",
      "dossier déposé", None),
+    # piège : une personne (nom, e-mail, téléphone) au lieu d'une fonction ; les rapports, le
+    # relevé du comité et les exports doivent la masquer
     ("A-07", "Choisir les capteurs de remplissage (marché public)", "action", "CU-01",
-     "Mise en œuvre", "service de la commande publique", "2026-03-01", "2026-06-30", None,
+     "Mise en œuvre", PERSONAL_PILOT, "2026-03-01", "2026-06-30", None,
      "à lancer", "A-06", "marché notifié", None),
     ("A-08", "Poser les capteurs sur 300 bacs", "action", "CU-01", "Mise en œuvre",
      "responsable de la régie de collecte", "2026-07-01", "2026-10-31", None, "à lancer",
