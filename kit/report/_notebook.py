@@ -95,8 +95,10 @@ def run_notebook(
         Notebook introuvable, cellule en erreur (le message donne le notebook, le numéro de
         la cellule, sa première ligne et l'erreur), noyau arrêté ou délai dépassé.
     """
-    import papermill as pm
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
 
     path = Path(path).resolve()
     if not path.is_file():
@@ -115,31 +117,32 @@ def run_notebook(
             path,
         )
     logger.info("Exécution de %s", path.name)
+    # paramètres injectés comme le fait papermill (cellule « injected-parameters » après la
+    # cellule « parameters »), puis exécution directe par nbclient : papermill réécrirait le
+    # notebook exécuté, lourd de ses graphiques, après chaque cellule
+    nb = parameterize_notebook(load_notebook_node(str(path)), dict(parameters or {}),
+                               kernel_name=KERNEL_NAME, language="python")
+    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL_NAME,
+                            resources={"metadata": {"path": str(path.parent)}})
     try:
-        nb = pm.execute_notebook(
-            str(path),
-            str(executed),
-            parameters=dict(parameters or {}),
-            kernel_name=KERNEL_NAME,
-            cwd=str(path.parent),
-            progress_bar=False,
-            log_output=False,
-            execution_timeout=timeout,
-        )
-    except pm.PapermillExecutionError as exc:
-        raise _cell_error(path, executed, exc) from None
+        client.execute()
     except CellTimeoutError as exc:
+        nbformat.write(nb, executed)
         raise NotebookError(
             f"Le notebook « {path.name} » a dépassé le délai de {timeout} s sur une cellule. "
             f"Détail : {_first_line(str(exc))}. Notebook exécuté : {executed}.",
             path,
         ) from exc
+    except CellExecutionError as exc:
+        nbformat.write(nb, executed)
+        raise _cell_error(path, executed, exc) from None
     except DeadKernelError as exc:
         raise NotebookError(
             f"Le noyau Python s'est arrêté pendant l'exécution du notebook « {path.name} » "
             "(mémoire insuffisante ?). Relancez-le seul pour voir la cellule en cause.",
             path,
         ) from exc
+    nbformat.write(nb, executed)
     export_html(nb, output_dir / ANALYST_DIR / f"{path.stem}.html", name=path.name,
                 audience="analyste")
     return export_html(nb, output_dir / f"{path.stem}.html", name=path.name, audience="elus")
@@ -237,8 +240,8 @@ def _cell_error(path: Path, executed: Path, exc: Exception) -> NotebookError:
     source = getattr(exc, "source", "") or ""
     number = None
     counted = 0
-    # Numéro dans le notebook source : on ne compte ni la cellule d'erreur ni les paramètres
-    # injectés, que papermill ajoute au notebook exécuté.
+    # Numéro dans le notebook source : on ne compte pas les paramètres injectés (ni la cellule
+    # d'erreur que papermill ajoutait) au notebook exécuté.
     added = {"papermill-error-cell-tag", "injected-parameters"}
     for cell in nb.cells:
         if added & set(cell.metadata.get("tags", [])):
@@ -246,6 +249,7 @@ def _cell_error(path: Path, executed: Path, exc: Exception) -> NotebookError:
         counted += 1
         if any(out.get("output_type") == "error" for out in cell.get("outputs", [])):
             number = counted
+            source = source or cell.get("source", "")
             break
     ename = getattr(exc, "ename", type(exc).__name__)
     evalue = str(getattr(exc, "evalue", exc))
