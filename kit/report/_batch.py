@@ -6,17 +6,23 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import logging
+import threading
 import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from jupyter_client.manager import KernelManager
+
 from kit._format import fmt_date, fmt_number
 from kit.errors import KitError
-from kit.report._notebook import ANALYST_DIR, NotebookError, run_notebook
+from kit.report._notebook import ANALYST_DIR, KERNEL_NAME, NotebookError, run_notebook
 
 __all__ = ["NotebookRun", "check_workers", "run_batch", "write_index"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -38,12 +44,12 @@ class NotebookRun:
         return self.error is None
 
 
-def _run_one(path: str, output_dir: str, parameters: dict[str, object], timeout: int
-             ) -> tuple[str | None, str | None, float]:
+def _run_one(path: str, output_dir: str, parameters: dict[str, object], timeout: int,
+             kernel: KernelManager | None = None) -> tuple[str | None, str | None, float]:
     """Un notebook, dans un fil de la série : (rapport, erreur, durée)."""
     start = time.perf_counter()
     try:
-        report = run_notebook(path, output_dir, parameters, timeout=timeout)
+        report = run_notebook(path, output_dir, parameters, timeout=timeout, kernel=kernel)
     except NotebookError as exc:
         return None, str(exc), time.perf_counter() - start
     except Exception as exc:  # noqa: BLE001 — tout échec d'un notebook est rapporté, les autres tournent
@@ -51,12 +57,22 @@ def _run_one(path: str, output_dir: str, parameters: dict[str, object], timeout:
     return str(report), None, time.perf_counter() - start
 
 
+def _stop(kernel: KernelManager) -> None:
+    if kernel.has_kernel:
+        try:
+            kernel.shutdown_kernel(now=True)
+        except Exception:  # noqa: BLE001 — un noyau déjà mort n'empêche pas la suite
+            logger.debug("Arrêt du noyau", exc_info=True)
+
+
 def run_batch(jobs: Sequence[tuple[Path, str, dict[str, object]]], output_dir: str | Path, *,
               workers: int = 2, progress: bool = True, timeout: int = 600) -> list[NotebookRun]:
-    """Exécute des notebooks en parallèle (un noyau par processus) et écrit leurs rapports.
+    """Exécute des notebooks en parallèle et écrit leurs rapports.
 
-    Un notebook en échec n'arrête pas les autres : son erreur (cellule et message, en
-    français) est gardée dans le résultat.
+    Chaque fil garde un noyau pour tous les notebooks qu'il exécute (espace de noms vidé entre
+    deux) : le démarrage du noyau et les imports du kit ne se paient qu'une fois par fil. Un
+    notebook en échec n'arrête pas les autres : son erreur (cellule et message, en français)
+    est gardée dans le résultat, et le fil repart avec un noyau neuf.
 
     Parameters
     ----------
@@ -82,19 +98,38 @@ def run_batch(jobs: Sequence[tuple[Path, str, dict[str, object]]], output_dir: s
         from tqdm import tqdm
 
         bar = tqdm(total=len(jobs), desc="Rapports", unit="notebook", leave=False)
-    # Des fils suffisent : chaque notebook tourne dans son propre noyau (un processus), le fil ne
-    # fait que le piloter puis écrire le HTML. Pas de processus à lancer : aucune condition sur
-    # le script appelant (garde « if __name__ == '__main__' »).
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        futures = {pool.submit(_run_one, str(p), str(output_dir), dict(params), timeout): i
-                   for i, (p, _, params) in enumerate(jobs)}
-        for future in as_completed(futures):
-            run = runs[futures[future]]
-            report, error, run.seconds = future.result()
-            run.html, run.error = (Path(report) if report else None), error
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix_str(run.notebook)
+    pending = list(range(len(jobs)))
+    lock = threading.Lock()
+
+    def worker() -> None:
+        # Des fils suffisent : chaque notebook tourne dans un noyau (un processus), le fil ne
+        # fait que le piloter puis écrire le HTML.
+        kernel = KernelManager(kernel_name=KERNEL_NAME)
+        try:
+            while True:
+                with lock:
+                    if not pending:
+                        return
+                    i = pending.pop(0)
+                path, _, params = jobs[i]
+                report, error, seconds = _run_one(str(path), str(output_dir), dict(params),
+                                                  timeout, kernel)
+                if error is not None:  # noyau peut-être mort ou encore occupé : un neuf
+                    _stop(kernel)
+                    kernel = KernelManager(kernel_name=KERNEL_NAME)
+                with lock:
+                    run = runs[i]
+                    run.html, run.error, run.seconds = (
+                        Path(report) if report else None), error, seconds
+                    if bar is not None:
+                        bar.update(1)
+                        bar.set_postfix_str(run.notebook)
+        finally:
+            _stop(kernel)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(jobs)))) as pool:
+        for future in [pool.submit(worker) for _ in range(max(1, min(workers, len(jobs))))]:
+            future.result()
     if bar is not None:
         bar.close()
     return runs

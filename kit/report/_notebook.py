@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import nbformat
+from jupyter_client.manager import KernelManager
 
 from kit.errors import KitError
 
@@ -59,11 +60,19 @@ class NotebookError(KitError):
         self.rapports: list[Path] = []
 
 
+#: code exécuté d'abord quand le notebook tourne dans un noyau qui en a déjà exécuté un autre :
+#: espace de noms vidé, dossier du notebook, et plotly.js à embarquer de nouveau dans le premier
+#: graphique (`kit.charts.reset_show_state`) ; la cellule est retirée du notebook exécuté
+_RESET = ("%reset -f\nimport os as _os\n_os.chdir({cwd!r})\nimport kit.charts as _charts\n"
+          "_charts.reset_show_state()\ndel _os, _charts")
+
+
 def run_notebook(
     path: str | Path,
     output_dir: str | Path,
     parameters: dict[str, object] | None = None,
     timeout: int = 600,
+    kernel: KernelManager | None = None,
 ) -> Path:
     """Exécute un notebook et écrit ses deux rapports.
 
@@ -83,6 +92,10 @@ def run_notebook(
         (par exemple ``{"CONFIG": "/chemin/ma_commune.yaml"}``).
     timeout
         Durée maximale d'une cellule, en secondes.
+    kernel
+        Noyau à réutiliser (déjà démarré ou non, il reste en marche après) : les imports du kit
+        ne se paient qu'une fois pour plusieurs notebooks. Par défaut, un noyau neuf, arrêté à
+        la fin.
 
     Returns
     -------
@@ -122,10 +135,17 @@ def run_notebook(
     # notebook exécuté, lourd de ses graphiques, après chaque cellule
     nb = parameterize_notebook(load_notebook_node(str(path)), dict(parameters or {}),
                                kernel_name=KERNEL_NAME, language="python")
-    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL_NAME,
+    reused = kernel is not None and kernel.has_kernel
+    if reused:
+        nb.cells.insert(0, nbformat.v4.new_code_cell(_RESET.format(cwd=str(path.parent))))
+    client = NotebookClient(nb, timeout=timeout, kernel_name=KERNEL_NAME, km=kernel,
                             resources={"metadata": {"path": str(path.parent)}})
     try:
-        client.execute()
+        try:
+            client.execute()
+        finally:
+            if reused:
+                nb.cells.pop(0)
     except CellTimeoutError as exc:
         nbformat.write(nb, executed)
         raise NotebookError(
