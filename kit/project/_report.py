@@ -22,7 +22,7 @@ from kit.documents import write_documents
 from kit.errors import ConfigError, KitError
 from kit.project._plan import plan_steps
 from kit.publish import publish_all
-from kit.report import NotebookRun, add_pdfs, run_batch, write_index
+from kit.report import NotebookRun, PdfQueue, run_batch, write_index
 from kit.territories import REFERENCE
 from kit.workspace import RUN_CACHE_ENV, load_config
 
@@ -137,7 +137,11 @@ def run_report(config: str | Path, output: str | Path | None = None, *,
     previous = os.environ.get(RUN_CACHE_ENV)
     os.environ[RUN_CACHE_ENV] = cache  # hérité par les noyaux des notebooks
     try:
-        done = run_batch(jobs, folder, workers=workers, progress=progress)
+        # chaque rapport part à l'impression en PDF dès qu'il est écrit, pendant que les
+        # notebooks suivants tournent
+        printer = PdfQueue(1) if pdf else None
+        done = run_batch(jobs, folder, workers=workers, progress=progress,
+                         on_report=printer.submit if printer else None)
         committee_ready = any(j[0].stem == "05_comite" for j in jobs)
         shared = _shared_outputs(cfg, folder) if committee_ready and wanted is None else []
     finally:
@@ -148,8 +152,7 @@ def run_report(config: str | Path, output: str | Path | None = None, *,
             os.environ[RUN_CACHE_ENV] = previous
     by_name = {r.notebook: r for r in done}
     runs = [by_name.get(r.notebook, r) for r in runs] + shared
-    reports = [r for r in runs if r not in shared]
-    notes = [note for note in [add_pdfs(reports, workers) if pdf else None] if note]
+    notes = [note for note in [printer.finish() if printer else None] if note]
     _place_slides(folder, by_name.get("05_comite"))
     name = str(cfg.get("nom") or config_path.stem)
     index = write_index(folder, name, runs, version=kit.__version__,

@@ -31,7 +31,7 @@ from kit.report._notebook import (
     export_html,
     run_notebook,
 )
-from kit.report._pdf import PDF_UNAVAILABLE, add_pdfs, export_pdf, find_chromium
+from kit.report._pdf import PDF_UNAVAILABLE, PdfQueue, add_pdfs, export_pdf, find_chromium
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +43,7 @@ __all__ = [
     "AUDIENCES",
     "NotebookError",
     "PDF_UNAVAILABLE",
+    "PdfQueue",
     "add_pdfs",
     "export_pdf",
     "find_chromium",

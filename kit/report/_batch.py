@@ -9,7 +9,7 @@ import html
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,7 +66,8 @@ def _stop(kernel: KernelManager) -> None:
 
 
 def run_batch(jobs: Sequence[tuple[Path, str, dict[str, object]]], output_dir: str | Path, *,
-              workers: int = 2, progress: bool = True, timeout: int = 600) -> list[NotebookRun]:
+              workers: int = 2, progress: bool = True, timeout: int = 600,
+              on_report: Callable[[NotebookRun], None] | None = None) -> list[NotebookRun]:
     """Exécute des notebooks en parallèle et écrit leurs rapports.
 
     Chaque fil garde un noyau pour tous les notebooks qu'il exécute (espace de noms vidé entre
@@ -84,6 +85,9 @@ def run_batch(jobs: Sequence[tuple[Path, str, dict[str, object]]], output_dir: s
         Notebooks exécutés en même temps (un par cœur ; 1 = l'un après l'autre).
     progress
         Barre de progression (tqdm) sur la sortie d'erreur.
+    on_report
+        Appelé avec chaque notebook dont le rapport vient d'être écrit (impression en PDF au
+        fil de l'eau, par exemple).
 
     Returns
     -------
@@ -124,6 +128,8 @@ def run_batch(jobs: Sequence[tuple[Path, str, dict[str, object]]], output_dir: s
                     if bar is not None:
                         bar.update(1)
                         bar.set_postfix_str(run.notebook)
+                if on_report is not None and run.html is not None:
+                    on_report(run)
         finally:
             _stop(kernel)
 

@@ -21,7 +21,7 @@ from kit.report._batch import NotebookRun
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["BROWSERS", "PDF_UNAVAILABLE", "add_pdfs", "export_pdf", "find_chromium"]
+__all__ = ["BROWSERS", "PDF_UNAVAILABLE", "PdfQueue", "add_pdfs", "export_pdf", "find_chromium"]
 
 #: Noms du navigateur cherchés dans le PATH, dans l'ordre.
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -93,6 +93,46 @@ def export_pdf(html: str | Path, target: str | Path | None = None, *, timeout: i
     return target
 
 
+class PdfQueue:
+    """Imprime les rapports en PDF au fil de l'eau : chaque rapport part à l'impression dès
+    qu'il est écrit, pendant que les notebooks suivants tournent encore.
+
+    `submit` renseigne ``run.pdf`` (en arrière-plan) ; `finish` attend la fin des impressions
+    et rend la phrase pour l'index quand des PDF manquent (Chromium absent ou en échec)."""
+
+    def __init__(self, workers: int = 1):
+        self.browser = find_chromium()
+        if self.browser is None:
+            logger.warning("%s", PDF_UNAVAILABLE)
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers)) if self.browser else None
+        self._futures: list = []
+        self._failed: list[str] = []
+
+    def submit(self, run: NotebookRun) -> None:
+        """Met le rapport de `run` à imprimer (rien s'il n'a pas de rapport)."""
+        if self._pool is not None and run.html is not None:
+            self._futures.append(self._pool.submit(self._one, run))
+
+    def _one(self, run: NotebookRun) -> None:
+        try:
+            run.pdf = export_pdf(run.html, browser=self.browser)
+        except KitError as exc:
+            logger.warning("%s", exc)
+            self._failed.append(run.title)
+
+    def finish(self) -> str | None:
+        """Attend les impressions ; phrase pour l'index si des PDF manquent, sinon None."""
+        if self._pool is None:
+            return PDF_UNAVAILABLE
+        for future in self._futures:
+            future.result()
+        self._pool.shutdown()
+        if self._failed:
+            return (f"Version PDF non produite pour : {' ; '.join(sorted(self._failed))}. "
+                    "Imprimez ces rapports depuis un navigateur (Fichier > Imprimer > PDF).")
+        return None
+
+
 def add_pdfs(runs: Sequence[NotebookRun], workers: int = 2) -> str | None:
     """Imprime en PDF chaque rapport écrit de `runs` (renseigne ``run.pdf``), deux à la fois.
 
@@ -101,22 +141,7 @@ def add_pdfs(runs: Sequence[NotebookRun], workers: int = 2) -> str | None:
     str | None
         Phrase pour l'index quand des PDF manquent (Chromium absent ou en échec), sinon None.
     """
-    browser = find_chromium()
-    if browser is None:
-        logger.warning("%s", PDF_UNAVAILABLE)
-        return PDF_UNAVAILABLE
-    failed: list[str] = []
-
-    def one(run: NotebookRun) -> None:
-        try:
-            run.pdf = export_pdf(run.html, browser=browser)
-        except KitError as exc:
-            logger.warning("%s", exc)
-            failed.append(run.title)
-
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        list(pool.map(one, [r for r in runs if r.html is not None]))
-    if failed:
-        return (f"Version PDF non produite pour : {' ; '.join(sorted(failed))}. Imprimez ces "
-                "rapports depuis un navigateur (Fichier > Imprimer > PDF).")
-    return None
+    queue = PdfQueue(workers)
+    for run in runs:
+        queue.submit(run)
+    return queue.finish()
