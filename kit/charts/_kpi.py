@@ -28,7 +28,7 @@ from kit.charts._base import (
 from kit.errors import KitError
 from kit.kpi import LATE, ON_TRACK
 
-__all__ = ["STATUS_COLORS", "kpi_table", "plot_kpi_cards", "plot_kpi_trend",
+__all__ = ["STATUS_COLORS", "STATUS_SYMBOLS", "kpi_table", "plot_kpi_cards", "plot_kpi_trend",
            "plot_kpi_trend_static", "plot_kpi_trends", "save_kpi_slides"]
 
 #: Couleurs des statuts (couleurs « système » du DSFR : succès, information, avertissement,
@@ -37,6 +37,13 @@ STATUS_COLORS = {
     "atteint": "#18753C", "en avance": "#18753C", "dans la trajectoire": "#000091",
     "en retard": "#B34000", "alerte": "#CE0500", "incomplet": "#666666",
     "sans donnée": "#666666", "sans cible": "#666666", "non calculé": "#666666",
+}
+#: Symbole du point de chaque statut, un par couleur : la courbe se lit aussi imprimée en noir
+#: et blanc (triangle pointe en bas : en retard ; croix : alerte).
+STATUS_SYMBOLS = {
+    "atteint": "circle", "en avance": "circle", "dans la trajectoire": "square",
+    "en retard": "triangle-down", "alerte": "x", "incomplet": "circle-open",
+    "sans donnée": "circle-open", "sans cible": "circle-open", "non calculé": "circle-open",
 }
 _SOURCE = "fichiers des services, catalogue des indicateurs"
 
@@ -153,7 +160,8 @@ def plot_kpi_trend(values: pd.DataFrame, row: pd.Series, date: Any = None) -> go
     fig.add_trace(go.Scatter(
         x=data["fin"], y=data["valeur"], name="valeur", mode="lines+markers",
         line={"color": HIGHLIGHT, "width": 2.5},
-        marker={"size": 8, "color": [STATUS_COLORS.get(s, "#666666") for s in data["statut"]]},
+        marker={"size": 10, "color": [STATUS_COLORS.get(s, "#666666") for s in data["statut"]],
+                "symbol": [STATUS_SYMBOLS.get(s, "circle-open") for s in data["statut"]]},
         customdata=data[["periode", "statut"]].to_numpy(),
         hovertemplate="%{customdata[0]} : %{y:,.2f}" + _unit(row["unite"])
                       + " (%{customdata[1]})<extra></extra>"))

@@ -36,7 +36,7 @@ _QUADRANT_LABELS = [(1.05, 4.95, "Gains rapides", "left", "top"),
 def plot_priority_matrix(prio: Any, date: Any = None) -> go.Figure:
     """Matrice impact (vertical) × complexité (horizontal), quadrants au seuil de 3 sur 5.
 
-    Le cas d'usage recommandé est en bleu, les autres en gris ; un cas bloqué par l'accès aux
+    Le cas d'usage recommandé est un losange bleu, les autres des ronds gris ; un cas bloqué par l'accès aux
     données est marqué d'une croix. Quand le coût estimé est renseigné (colonne facultative
     ``cout_estime``), la surface de chaque bulle lui est proportionnelle.
     """
@@ -49,7 +49,7 @@ def plot_priority_matrix(prio: Any, date: Any = None) -> go.Figure:
     fig.add_shape(type="line", x0=3, x1=3, y0=1, y1=5, line={"dash": "dot", "color": OTHERS})
     fig.add_shape(type="line", x0=1, x1=5, y0=3, y1=3, line={"dash": "dot", "color": OTHERS})
     for chosen, group in scores.groupby(scores["code"] == prio.choice, sort=False):
-        symbol = ["x" if b else "circle" for b in group["bloquant"]]
+        symbol = ["x" if b else "diamond" if chosen else "circle" for b in group["bloquant"]]
         fig.add_trace(go.Scatter(
             x=group["complexite"], y=group["impact"], mode="markers+text",
             text=group["code"], textposition="top center",
