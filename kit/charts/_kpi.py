@@ -73,9 +73,11 @@ def plot_kpi_cards(summary: pd.DataFrame, columns: int = 3, date: Any = None) ->
         if pd.notna(card["ecart_cible_pct"]):
             gap = (f" · écart à la cible {'+' if card['ecart_cible_pct'] > 0 else ''}"
                    f"{fmt_number(card['ecart_cible_pct'], 0)} %")
-        label = wrap_label(card["libelle"], 42)
-        title = (f"<b>{card['code']}</b> {label}<br><span style='font-size:12px;"
-                 f"color:{color}'>■ {card['statut']}{gap}</span>")
+        # lignes courtes : trois cartes côte à côte tiennent sur une page A4 ou une tablette
+        label = wrap_label(f"{card['code']} {card['libelle']}", 30).replace(
+            str(card["code"]), f"<b>{card['code']}</b>", 1)
+        title = (f"{label}<br><span style='font-size:12px;color:{color}'>■ {card['statut']}"
+                 f"{gap.replace(' · ', '<br>')}</span>")
         value = card["derniere_valeur"]
         digits = 0 if pd.isna(value) or abs(value) >= 100 else 1 if abs(value) >= 10 else 2
         before = (card["derniere_valeur"] / (1 + card["evolution_un_an"] / 100)

@@ -15,7 +15,6 @@ from kit._format import label_column
 from kit.charts._base import (
     HIGHLIGHT,
     OTHERS,
-    PALETTE,
     add_source,
     fmt_number,
     mpl_style,
@@ -36,8 +35,8 @@ _QUADRANT_LABELS = [(1.05, 4.95, "Gains rapides", "left", "top"),
 def plot_priority_matrix(prio: Any, date: Any = None) -> go.Figure:
     """Matrice impact (vertical) × complexité (horizontal), quadrants au seuil de 3 sur 5.
 
-    Le cas d'usage recommandé est un losange bleu, les autres des ronds gris ; un cas bloqué par l'accès aux
-    données est marqué d'une croix. Quand le coût estimé est renseigné (colonne facultative
+    Le cas d'usage recommandé est un losange bleu, les autres des ronds gris ; un cas bloqué par
+    l'accès aux données est marqué d'une croix. Quand le coût estimé est renseigné (colonne facultative
     ``cout_estime``), la surface de chaque bulle lui est proportionnelle.
     """
     scores = prio.cases.dropna(subset=["impact", "complexite"])
@@ -163,8 +162,10 @@ def plot_complexity_breakdown(prio: Any, date: Any = None) -> go.Figure:
     return add_source(fig, "notes de complexité ; * : calculée à partir de l'inventaire", date)
 
 
-_STATUS_STYLE = {"engagé": ("✓ engagé", PALETTE[2]), "à confirmer": ("? à confirmer", PALETTE[3]),
-                 "manquant": ("✗ manquant", PALETTE[1]), "non requis": ("non requis", OTHERS)}
+# Statut écrit (symbole et mot) et sa couleur de texte : couleurs « système » du DSFR (succès,
+# avertissement, erreur) et gris, toutes à 4,5:1 au moins sur blanc comme tout texte.
+_STATUS_STYLE = {"engagé": ("✓ engagé", "#18753C"), "à confirmer": ("? à confirmer", "#B34000"),
+                 "manquant": ("✗ manquant", "#CE0500"), "non requis": ("non requis", "#666666")}
 
 
 def group_table(prio: Any) -> Any:

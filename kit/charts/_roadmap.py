@@ -20,7 +20,8 @@ ALERT_COLOR = "#CE0500"
 _DONE_COLOR = "#18753C"
 _SOURCE = "feuille de route du projet de données"
 # état d'une action → (couleur, hachures de sa barre, symbole de son jalon)
-_GANTT_STYLE = {"late": (ALERT_COLOR, "/", "diamond-x"), "done": (_DONE_COLOR, ".", "diamond-open"),
+_GANTT_STYLE = {"late": (ALERT_COLOR, "/", "diamond-x"),
+                "done": (_DONE_COLOR, ".", "diamond-open"),
                 "open": (HIGHLIGHT, "", "diamond")}
 
 
