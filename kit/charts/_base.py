@@ -266,7 +266,11 @@ def figure_html(fig: go.Figure, include_plotlyjs: bool) -> str:
     at = max(fragment.find('<div id="'), 0)
     end = fragment.rstrip().rfind("</div>")
     head = fragment[:at] + (locale_script() if include_plotlyjs else "")
-    figure = (f'<figure class="{FIGURE_CLASS}" style="margin: 0; height: 100%">'
+    # une grille de petits graphiques (cartes d'indicateurs) ne se serre pas sous 600 pixels :
+    # sur un téléphone elle défile de côté (feuille de style des rapports)
+    grid = fig.layout.grid.columns if fig.layout.grid else None
+    classes = FIGURE_CLASS + (" kit-grille" if grid and grid >= 3 else "")
+    figure = (f'<figure class="{classes}" style="margin: 0; height: 100%">'
               f'<figcaption class="kit-constat" style="{_VISUALLY_HIDDEN}">'
               f"{escape_html(text_alternative(fig))}</figcaption>")
     return head + figure + fragment[at:end] + "</figure>" + fragment[end:]
@@ -449,6 +453,7 @@ def plot_valid_rows(summary: pd.DataFrame, threshold: float = 90.0) -> go.Figure
                "tickvals": [0, 20, 40, 60, 80, 100]},
         yaxis={"title": None, "autorange": "reversed", "tickfont": {"size": 12}},
         height=max(300, 60 + 48 * len(data)),
+        margin={"r": 70},  # « 100,0 % » écrit au bout de la barre reste dans l'image
         showlegend=False,
     )
     return add_source(fig, "fichiers des services, contrôlés avec le kit (données fictives)")
