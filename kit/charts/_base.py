@@ -266,7 +266,7 @@ def figure_html(fig: go.Figure, include_plotlyjs: bool) -> str:
     at = max(fragment.find('<div id="'), 0)
     end = fragment.rstrip().rfind("</div>")
     head = fragment[:at] + (locale_script() if include_plotlyjs else "")
-    # une grille de petits graphiques (cartes d'indicateurs) ne se serre pas sous 600 pixels :
+    # une grille de petits graphiques (cartes d'indicateurs) ne se serre pas sous 660 pixels :
     # sur un téléphone elle défile de côté (feuille de style des rapports)
     grid = fig.layout.grid.columns if fig.layout.grid else None
     classes = FIGURE_CLASS + (" kit-grille" if grid and grid >= 3 else "")

@@ -86,7 +86,7 @@ def plot_kpi_cards(summary: pd.DataFrame, columns: int = 3, date: Any = None) ->
             mode="number+delta" if before is not None else "number",
             value=None if pd.isna(card["derniere_valeur"]) else float(card["derniere_valeur"]),
             number={"suffix": _unit(card["unite"]), "valueformat": f",.{digits}f",
-                    "font": {"size": 28, "color": color}},
+                    "font": {"size": 24, "color": color}},
             delta={"reference": before, "relative": True, "valueformat": "+.1%",
                    "increasing": {"color": "#18753C" if good_up else "#B34000"},
                    "decreasing": {"color": "#B34000" if good_up else "#18753C"}}

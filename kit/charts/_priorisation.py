@@ -73,7 +73,8 @@ def plot_priority_matrix(prio: Any, date: Any = None) -> go.Figure:
         xaxis={"title": "Complexité (1 = simple, 5 = très difficile)", "range": [0.8, 5.2],
                "dtick": 1},
         yaxis={"title": "Impact attendu (1 = faible, 5 = fort)", "range": [0.8, 5.2], "dtick": 1},
-        legend={"orientation": "h", "y": -0.2})
+        # légende en haut (celle du thème) : en bas, elle couvrait le titre de l'axe
+        margin={"t": 140 if subtitle else 100})
     return add_source(fig, _SOURCE, date)
 
 

@@ -93,7 +93,7 @@ def plot_budget_by_source(roadmap: Roadmap, date: Any = None) -> go.Figure:
     paid = table["montant_paye"].sum()
     fig.update_layout(
         title=f"{fmt_number(total, 0)} € HT planifiés, dont {fmt_number(paid, 0)} € payés",
-        barmode="group", yaxis={"title": "€ HT"}, legend={"orientation": "h", "y": -0.2})
+        barmode="group", yaxis={"title": "€ HT"}, margin={"t": 100})
     return add_source(fig, _SOURCE, date or roadmap.date)
 
 
