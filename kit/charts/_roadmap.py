@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from kit._format import wrap_label
 from kit.charts._base import HIGHLIGHT, OTHERS, PALETTE, add_source, fmt_date, fmt_number
 from kit.roadmap import Roadmap, budget_by_source, late_actions, risk_matrix
 
@@ -32,7 +33,8 @@ def plot_roadmap_gantt(roadmap: Roadmap, date: dt.date | None = None) -> go.Figu
     date = date or roadmap.date or dt.date.today()
     acts = roadmap.actions.reset_index(drop=True)
     late = set(late_actions(roadmap, date)["identifiant"])
-    labels = [f"{i} — {t}" if isinstance(t, str) else str(i)
+    # libellés coupés en lignes courtes : la frise garde sa largeur (téléphone, page A4)
+    labels = [wrap_label(f"{i} — {t}", 34) if isinstance(t, str) else str(i)
               for i, t in zip(acts["identifiant"], acts["titre"])]
     start = pd.to_datetime(acts["debut"]).fillna(pd.to_datetime(acts["echeance"]))
     end = pd.to_datetime(acts["echeance"]).fillna(start)
@@ -72,7 +74,8 @@ def plot_roadmap_gantt(roadmap: Roadmap, date: dt.date | None = None) -> go.Figu
                       "losange : jalon</sup>",
         barmode="overlay", height=max(320, 34 * len(acts) + 160),
         xaxis={"type": "date", "tickformat": "%m/%Y"},
-        yaxis={"autorange": "reversed", "categoryorder": "array", "categoryarray": labels})
+        yaxis={"autorange": "reversed", "categoryorder": "array", "categoryarray": labels,
+               "tickfont": {"size": 12}})
     return add_source(fig, _SOURCE, date)
 
 
