@@ -72,7 +72,7 @@ def plot_roadmap_gantt(roadmap: Roadmap, date: dt.date | None = None) -> go.Figu
     fig.update_layout(
         title=title + "<br><sup>rouge hachuré : en retard ; vert pointillé : fait ; "
                       "losange : jalon</sup>",
-        barmode="overlay", height=max(320, 34 * len(acts) + 160),
+        barmode="overlay", height=max(320, 44 * len(acts) + 160),  # deux à trois lignes
         xaxis={"type": "date", "tickformat": "%m/%Y"},
         yaxis={"autorange": "reversed", "categoryorder": "array", "categoryarray": labels,
                "tickfont": {"size": 12}})
