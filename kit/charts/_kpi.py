@@ -74,10 +74,10 @@ def plot_kpi_cards(summary: pd.DataFrame, columns: int = 3, date: Any = None) ->
             gap = (f" · écart à la cible {'+' if card['ecart_cible_pct'] > 0 else ''}"
                    f"{fmt_number(card['ecart_cible_pct'], 0)} %")
         # lignes courtes : trois cartes côte à côte tiennent sur une page A4 ou une tablette
-        label = wrap_label(f"{card['code']} {card['libelle']}", 30).replace(
+        label = wrap_label(f"{card['code']} {card['libelle']}", 32).replace(
             str(card["code"]), f"<b>{card['code']}</b>", 1)
-        title = (f"{label}<br><span style='font-size:12px;color:{color}'>■ {card['statut']}"
-                 f"{gap.replace(' · ', '<br>')}</span>")
+        title = (f"{label}<br><span style='font-size:11px;color:{color}'>■ {card['statut']}"
+                 f"{gap}</span>")
         value = card["derniere_valeur"]
         digits = 0 if pd.isna(value) or abs(value) >= 100 else 1 if abs(value) >= 10 else 2
         before = (card["derniere_valeur"] / (1 + card["evolution_un_an"] / 100)
@@ -104,8 +104,8 @@ def plot_kpi_cards(summary: pd.DataFrame, columns: int = 3, date: Any = None) ->
         height=210 * rows + 160, margin={"t": 110, "b": 110},
         title=f"{good} indicateur(s) sur {len(data)} atteignent leur cible ou suivent leur "
               f"trajectoire ; {late} sont en retard ou en alerte")
-    return add_source(fig, _SOURCE + " ; évolution : par rapport à la même période un an "
-                      "plus tôt", date)
+    # court : une annotation ne passe pas à la ligne et serait coupée sur une page A4
+    return add_source(fig, _SOURCE + " ; évolution sur un an", date)
 
 
 def _bands(row: pd.Series) -> list[tuple[float, float]]:
