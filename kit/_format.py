@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -272,9 +273,13 @@ def label_value(value: Any) -> Any:
     --------
     >>> label_value("dsp-sans-clause"), label_value("2023Q4"), label_value(True), label_value(3)
     ('délégataire sans clause sur les données', '4e trimestre 2023', 'oui', 3)
+    >>> label_value(pd.Timestamp("2026-01-10"))
+    '10 janvier 2026'
     """
     if isinstance(value, bool):
         return "oui" if value else "non"
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return fmt_date(value)
     if not isinstance(value, str):
         return value
     if value in CODE_PHRASES and _CODE.fullmatch(value):
@@ -290,13 +295,21 @@ _ONE_WORD = frozenset(c for c in CODE_PHRASES if "-" not in c)
 
 def humanize_table(df: pd.DataFrame) -> pd.DataFrame:
     """Copie de `df` prête pour un rapport : en-têtes français (`label_column`), codes,
-    périodes et booléens des colonnes de texte en français (`label_value`). `df` n'est pas
-    modifié ; les colonnes numériques ne sont pas touchées.
+    périodes, dates et booléens des colonnes de texte en français (`label_value`, `fmt_date`).
+    `df` n'est pas modifié ; les colonnes numériques ne sont pas touchées.
+
+    Examples
+    --------
+    >>> humanize_table(pd.DataFrame({"echeance": pd.to_datetime(["2026-02-13"])})).iloc[0, 0]
+    '13 février 2026'
     """
     out = df.copy()
     for column in out.columns:
         series = out[column]
         if pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+            continue
+        if pd.api.types.is_datetime64_any_dtype(series):  # « 10 janvier 2026 »
+            out[column] = series.map(fmt_date)
             continue
         codes = str(column).lower() == "code"
         out[column] = series.map(

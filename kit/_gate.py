@@ -42,10 +42,10 @@ _HINT = re.compile(r"[@\d]")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _CAPTION_CSS = "caption-side: bottom; text-align: left; font-style: italic; color: #3a3a3a"
 # Balises que le kit écrit lui-même dans les textes plotly, rétablies après échappement : sans
-# attribut, ou un style fait seulement de lettres, chiffres, « # : ; - . » et espaces (pas
-# d'URL possible sans parenthèses).
+# attribut, ou un style fait seulement de lettres (couleurs « #B34000 » comprises), chiffres,
+# « # : ; - . » et espaces (pas d'URL possible sans parenthèses).
 _PLOTLY_TAGS = re.compile(
-    r"&lt;(/?(?:b|i|br|sup|sub|extra)|/span|span style='[a-z0-9#:;. -]{0,80}')&gt;")
+    r"&lt;(/?(?:b|i|br|sup|sub|extra)|/span|span style='[a-zA-Z0-9#:;. -]{0,80}')&gt;")
 #: Clés d'une figure plotly (JSON) dont les textes sont affichés.
 PLOTLY_TEXT_KEYS = frozenset({
     "text", "hovertext", "name", "title", "x", "y", "z", "theta", "labels", "parents",
@@ -365,6 +365,8 @@ def plotly_text(value: str) -> str:
     --------
     >>> print(plotly_text("Taux<br><sup><a href='x'>clic</a> & <img src=x></sup>"))
     Taux<br><sup>&lt;a href='x'&gt;clic&lt;/a&gt; &amp; &lt;img src=x&gt;</sup>
+    >>> print(plotly_text("<span style='color:#B34000'>■ en retard</span>"))
+    <span style='color:#B34000'>■ en retard</span>
     >>> plotly_text("Direction de l'eau (a.b@exemple.fr)")
     "Direction de l'eau ([masqué])"
     """

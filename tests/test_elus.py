@@ -1,8 +1,9 @@
 """Rapports des élus : lisibles sans connaître le kit.
 
-Un passage de `kit.project.run_report` sur la collectivité d'exemple (une fois pour le module,
-1 à 2 minutes) ; chaque rapport des élus est relu avec BeautifulSoup (apporté par nbconvert)
-et ne doit contenir ni en-tête de colonne en identifiant (``ecart_mediane_pct``), ni chemin de
+Un passage de `kit.project.run_report` sur la collectivité d'exemple (fixture ``reports`` de
+``conftest.py`` : une fois pour la session, 1 à 2 minutes, partagée avec
+``test_elus_access.py``) ; chaque rapport des élus est relu avec BeautifulSoup (apporté par
+nbconvert) et ne doit contenir ni en-tête de colonne en identifiant (``ecart_mediane_pct``), ni chemin de
 fichier ou commande, ni code interne de problème (``dsp-sans-clause``), ni ligne brute de
 ``print`` (bloc ``<pre>``), ni barre d'outils plotly en anglais.
 
@@ -14,11 +15,12 @@ ajouté demain soit contrôlé aussi.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,30 +49,6 @@ def _kit_codes() -> set[str]:
         text = source.read_text(encoding="utf-8")
         codes |= set(calls.findall(text)) | set(keys.findall(text))
     return codes - FRENCH_WORDS
-
-
-@pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
-    if not CONFIG.is_file():
-        pytest.skip(f"{CONFIG} absent : générez d'abord les fichiers d'exemple "
-                    "(python -m tools.samples)")
-    from kit.project import run_report
-
-    folder = tmp_path_factory.mktemp("rapports")
-    # Les noyaux des notebooks importent le kit de ce dépôt (et non une autre copie installée).
-    previous = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), previous) if p)
-    try:
-        result = run_report(CONFIG, folder, progress=False)
-    finally:
-        if previous is None:
-            os.environ.pop("PYTHONPATH", None)
-        else:
-            os.environ["PYTHONPATH"] = previous
-    assert result.ok, result.to_text()
-    elus = sorted(folder.glob("[0-9][0-9]_*.html"))  # un rapport par notebook de la méthode
-    assert len(elus) == 6, [p.name for p in elus]
-    return folder, elus
 
 
 def _soup(path: Path) -> bs4.BeautifulSoup:
@@ -181,13 +159,43 @@ def test_toolbar_in_french(reports: tuple[Path, list[Path]]) -> None:
 A4 = (210 / 25.4 * 72, 297 / 25.4 * 72)
 
 
+def _key(text: str) -> str:
+    """Texte comparable entre le HTML et le PDF : ligatures défaites (« ﬁ »), sans espace ni
+    ponctuation (les lignes du PDF coupent les phrases), en minuscules."""
+    return re.sub(r"\W+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+def _drawn(page: Any) -> bool:
+    """La page porte un dessin : une image, ou au moins dix segments, courbes ou rectangles
+    (opérateurs ``l``, ``c`` et ``re``) dans son contenu ou ses formes (XObject)."""
+    if page.images:
+        return True
+    streams, todo = [], [page]
+    while todo:
+        node = todo.pop()
+        content = node.get_contents() if hasattr(node, "get_contents") else None
+        if content is not None:
+            streams.append(content.get_data())
+        resources = (node.get("/Resources") or {})
+        for ref in (resources.get("/XObject") or {}).values():
+            form = ref.get_object()
+            if form.get("/Subtype") == "/Form":
+                streams.append(form.get_data())
+                todo.append(form)
+    return sum(len(re.findall(rb"\s(?:l|c|re)\s", s)) for s in streams) >= 10
+
+
 def test_pdf_a4_numbered(reports: tuple[Path, list[Path]]) -> None:
-    """Chaque rapport des élus a son PDF A4 aux pages numérotées, lié depuis l'index."""
+    """Chaque rapport des élus a son PDF A4 aux pages numérotées, lié depuis l'index : au plus
+    une page par section (titres h1 à h3, et chaque graphique, titré par son constat), chaque
+    titre de section et chaque en-tête de tableau (aucune colonne coupée) dans le texte du
+    PDF, et chaque graphique dessiné sur la page qui porte son constat."""
     if _chromium() is None:
         pytest.skip("Chromium absent : pas de PDF (l'index le dit, voir le test suivant)")
     pypdf = pytest.importorskip("pypdf", reason="pypdf absent (extra « test »)")
     folder, elus = reports
     index = (folder / "index.html").read_text(encoding="utf-8")
+    problems = []
     for report in elus:
         pdf = report.with_suffix(".pdf")
         assert f'href="{pdf.name}"' in index
@@ -195,12 +203,31 @@ def test_pdf_a4_numbered(reports: tuple[Path, list[Path]]) -> None:
         width, height = float(pages[0].mediabox.width), float(pages[0].mediabox.height)
         assert abs(width - A4[0]) < 2 and abs(height - A4[1]) < 2, (pdf.name, width, height)
         first = pages[0].extract_text()
-        title = _soup(report).find("h1").get_text(" ", strip=True)
+        soup = _soup(report)
+        title = soup.find("h1").get_text(" ", strip=True)
         assert " ".join(title.split()[:3]) in " ".join(first.split()), pdf.name
         assert f"page 1 sur {len(pages)}" in first
         assert f"page {len(pages)} sur {len(pages)}" in pages[-1].extract_text()
         text = " ".join(p.extract_text() for p in pages)
         assert [w for w in ENGLISH_TOOLBAR if w in text] == []
+
+        headings = [h.get_text(" ", strip=True) for h in soup.find_all(["h1", "h2", "h3"])]
+        findings = [c.get_text(" ", strip=True) for c in soup.select("figure figcaption")]
+        if len(pages) > len(headings) + len(findings):
+            problems.append((pdf.name, f"{len(pages)} pages pour {len(headings)} titres et "
+                                       f"{len(findings)} graphiques"))
+        pages_text = [_key(p.extract_text()) for p in pages]
+        whole = "".join(pages_text)
+        headers = {th.get_text(" ", strip=True) for th in soup.find_all("th")} - {""}
+        problems += [(pdf.name, "absent du PDF", t) for t in [*headings, *sorted(headers)]
+                     if _key(t) not in whole]
+        for finding in findings:
+            where = [i for i, t in enumerate(pages_text) if _key(finding) in t]
+            if not where:
+                problems.append((pdf.name, "graphique absent", finding[:60]))
+            elif not _drawn(pages[where[0]]):
+                problems.append((pdf.name, f"rien de dessiné page {where[0] + 1}", finding[:60]))
+    assert problems == [], problems
 
 
 def test_index_says_why_no_pdf(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

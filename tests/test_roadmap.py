@@ -179,7 +179,9 @@ class TestSample:
         red = {y.split(" — ")[0] for y, c in zip(bar.y, bar.marker.color)
                if c == charts.ALERT_COLOR}
         assert red == late
-        assert any(t.marker.symbol == "diamond" for t in gantt.data if t.type == "scatter")
+        # jalons en losange : plein, vide (fait) ou barré (en retard), lisibles en noir et blanc
+        marks = [s for t in gantt.data if t.type == "scatter" for s in t.marker.symbol]
+        assert marks and all(str(s).startswith("diamond") for s in marks)
         assert "2 action(s) en retard" in gantt.layout.title.text
         charts.plot_budget_by_source(fdr)
         charts.plot_risk_matrix(fdr)

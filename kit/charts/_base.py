@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,15 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from kit._format import fmt_date, fmt_number, fmt_percent, humanize_table, short_axis
-from kit._gate import plotly_safe, protect_table, seal_table
+from kit._format import (
+    fmt_date,
+    fmt_number,
+    fmt_percent,
+    humanize_table,
+    short_axis,
+    wrap_label,
+)
+from kit._gate import escape_html, mask_personal, plotly_safe, protect_table, seal_table
 from kit.errors import KitError
 
 logger = logging.getLogger(__name__)
@@ -30,6 +38,7 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "Unavailable",
     "unavailable",
+    "FIGURE_CLASS",
     "HIGHLIGHT",
     "KIT_TEMPLATE",
     "MPL_STYLE",
@@ -51,21 +60,25 @@ __all__ = [
     "show_all",
     "short_axis",
     "style_table",
+    "text_alternative",
 ]
 
-#: Couleurs des séries, dans l'ordre d'utilisation (teintes « main » du DSFR).
-#: Les six premières gardent un écart de couleur CIELAB d'au moins 19 entre elles, y compris en
-#: simulation de deutéranopie, protanopie et tritanopie (matrices de Machado et al., 2009).
-#: Au-delà de six séries, préférez un graphique en petits multiples.
+#: Couleurs des séries, dans l'ordre d'utilisation (teintes « main » du DSFR, assombries quand
+#: il le fallait pour un contraste d'au moins 3:1 sur fond blanc, le minimum du RGAA et des WCAG
+#: pour un élément graphique). Les six premières gardent un écart de couleur CIELAB d'au moins
+#: 16 entre elles, y compris en simulation de deutéranopie, protanopie et tritanopie (matrices
+#: de Machado et al., 2009) : `tests/test_elus_access.py` le recalcule. Au-delà de six séries,
+#: préférez un graphique en petits multiples. La couleur ne porte jamais seule un sens : les
+#: graphiques ajoutent hachures, symboles ou traits (lisibles imprimés en noir et blanc).
 PALETTE: tuple[str, ...] = (
-    "#000091",  # bleu France
-    "#CE614A",  # rose tuile
-    "#009099",  # vert archipel
-    "#C3992A",  # jaune moutarde
-    "#465F9D",  # bleu écume
-    "#AEA397",  # beige gris galet
-    "#A558A0",  # violet glycine
-    "#68A532",  # vert bourgeon
+    "#000091",  # bleu France (14,9:1)
+    "#CE614A",  # rose tuile (3,9:1)
+    "#009099",  # vert archipel (3,9:1)
+    "#B38D27",  # jaune moutarde assombri (3,1:1 ; la teinte du DSFR, #C3992A, fait 2,7:1)
+    "#465F9D",  # bleu écume (6,2:1)
+    "#7D756D",  # beige gris galet assombri (4,5:1 ; #AEA397 fait 2,5:1)
+    "#A558A0",  # violet glycine (4,7:1)
+    "#65A030",  # vert bourgeon assombri (3,2:1 ; #68A532 fait 3,0:1)
 )
 
 #: Couleur de la collectivité quand elle est comparée (bleu France) et couleur des autres
@@ -236,7 +249,10 @@ def figure_html(fig: go.Figure, include_plotlyjs: bool) -> str:
     -------
     str
         Un ``<div>`` et son script de dessin ; chaque texte affiché de la figure est échappé
-        (`kit._gate.plotly_safe`).
+        (`kit._gate.plotly_safe`). Le graphique est dans un ``<figure>`` dont la légende
+        (``<figcaption>``) est son texte de remplacement (`text_alternative`) : lue par les
+        lecteurs d'écran, masquée à l'écran où le titre dessiné la répète, affichée à la
+        place de ce titre sur un téléphone (feuille de style des rapports).
     """
     fragment = pio.to_html(
         _safe_json(fig),
@@ -246,10 +262,44 @@ def figure_html(fig: go.Figure, include_plotlyjs: bool) -> str:
         config=PLOTLY_CONFIG,
         validate=False,
     )
-    if include_plotlyjs:  # le dictionnaire français, enregistré juste après plotly.js
-        at = fragment.find('<div id="')
-        fragment = fragment[:at] + locale_script() + fragment[at:]
-    return fragment
+    # <div …> [plotly.js] <div id="…" class="plotly-graph-div"></div> <script>…</script> </div>
+    at = max(fragment.find('<div id="'), 0)
+    end = fragment.rstrip().rfind("</div>")
+    head = fragment[:at] + (locale_script() if include_plotlyjs else "")
+    # une grille de petits graphiques (cartes d'indicateurs) ne se serre pas sous 660 pixels :
+    # sur un téléphone elle défile de côté (feuille de style des rapports)
+    grid = fig.layout.grid.columns if fig.layout.grid else None
+    classes = FIGURE_CLASS + (" kit-grille" if grid and grid >= 3 else "")
+    figure = (f'<figure class="{classes}" style="margin: 0; height: 100%">'
+              f'<figcaption class="kit-constat" style="{_VISUALLY_HIDDEN}">'
+              f"{escape_html(text_alternative(fig))}</figcaption>")
+    return head + figure + fragment[at:end] + "</figure>" + fragment[end:]
+
+
+#: Classe du ``<figure>`` de chaque graphique d'un rapport (voir `figure_html`).
+FIGURE_CLASS = "kit-graphique"
+# masqué à l'écran, lu par les lecteurs d'écran (la feuille de style des rapports l'affiche
+# sur un téléphone)
+_VISUALLY_HIDDEN = ("position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; "
+                    "overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0")
+_FORMAT_TAGS = re.compile(r"</?(?:b|i|sup|sub|extra)>|<span style='[^'<>]*'>|</span>")
+
+
+def text_alternative(fig: go.Figure) -> str:
+    """Texte de remplacement d'un graphique : son constat (titre et sous-titre), sans balise.
+
+    Examples
+    --------
+    >>> text_alternative(go.Figure(layout={"title": "12 jeux en retard<br><sup>sur 30</sup>"}))
+    '12 jeux en retard — sur 30'
+    >>> text_alternative(go.Figure())
+    'Graphique sans titre'
+    """
+    title = str(fig.layout.title.text or "").strip()
+    if not title:
+        return "Graphique sans titre"
+    text = _FORMAT_TAGS.sub("", re.sub(r"<br\s*/?>", " — ", title))
+    return mask_personal(" ".join(text.split()))[0]
 
 
 #: Dictionnaire français de plotly.js (barre d'outils, dates), livré avec le kit : plotly ne
@@ -347,10 +397,14 @@ def plot_valid_rows(summary: pd.DataFrame, threshold: float = 90.0) -> go.Figure
     Le titre énonce le constat (combien de fichiers passent sous le seuil) ; la source est
     indiquée sous le graphique.
 
+    Chaque barre est nommée par ce que contient le fichier (colonne « données », titre de son
+    schéma), jamais par son nom : le graphique va dans le rapport des élus. Les fichiers sous
+    le seuil sont hachurés, pour rester repérables imprimés en noir et blanc.
+
     Parameters
     ----------
     summary
-        Résumé de `kit.workspace.load_all` (colonnes « service », « fichier », « feuille »,
+        Résumé de `kit.workspace.load_all` (colonnes « service », « données », « feuille »,
         « % lignes valides »).
     threshold
         Seuil, en %, en dessous duquel un fichier est signalé (ligne verticale).
@@ -361,10 +415,7 @@ def plot_valid_rows(summary: pd.DataFrame, threshold: float = 90.0) -> go.Figure
         Figure à afficher avec `show`.
     """
     data = summary.dropna(subset=["% lignes valides"]).copy()
-    sheet = data["feuille"].fillna("").astype(str)
-    data["libellé"] = data["fichier"].astype(str).str.rsplit("/", n=1).str[-1] + sheet.where(
-        sheet == "", " (" + sheet + ")"
-    )
+    data["libellé"] = _file_labels(data)
     data = data.sort_values("% lignes valides", ascending=True, kind="stable")  # pires en haut
     below = int((data["% lignes valides"] < threshold).sum())
     seuil = f"{threshold:g}".replace(".", ",")
@@ -382,8 +433,10 @@ def plot_valid_rows(summary: pd.DataFrame, threshold: float = 90.0) -> go.Figure
             x=data["% lignes valides"],
             y=data["libellé"],
             orientation="h",
-            marker_color=[PALETTE[1] if v < threshold else PALETTE[0]
-                          for v in data["% lignes valides"]],
+            marker={"color": [PALETTE[1] if v < threshold else PALETTE[0]
+                              for v in data["% lignes valides"]],
+                    "pattern": {"shape": ["/" if v < threshold else ""
+                                          for v in data["% lignes valides"]]}},
             customdata=data[["service"]],
             hovertemplate="%{y}<br>%{customdata[0]}<br>%{x:.1f} % de lignes valides"
             "<extra></extra>",
@@ -398,11 +451,25 @@ def plot_valid_rows(summary: pd.DataFrame, threshold: float = 90.0) -> go.Figure
         title=title,
         xaxis={"title": "% de lignes valides", "range": [0, 112], "ticksuffix": " %",
                "tickvals": [0, 20, 40, 60, 80, 100]},
-        yaxis={"title": None, "autorange": "reversed"},
-        height=max(300, 60 + 32 * len(data)),
+        yaxis={"title": None, "autorange": "reversed", "tickfont": {"size": 12}},
+        height=max(300, 60 + 48 * len(data)),
+        margin={"r": 70},  # « 100,0 % » écrit au bout de la barre reste dans l'image
         showlegend=False,
     )
     return add_source(fig, "fichiers des services, contrôlés avec le kit (données fictives)")
+
+
+def _file_labels(summary: pd.DataFrame) -> pd.Series:
+    """Libellé de chaque fichier pour un graphique : ses données en mots (coupées en lignes
+    courtes, lisibles sur un téléphone), puis la feuille ou le service quand deux fichiers
+    contiennent les mêmes données."""
+    words = (summary["données"] if "données" in summary else summary["service"]).astype(str)
+    sheet = summary["feuille"].fillna("").astype(str) if "feuille" in summary else ""
+    twin = words.duplicated(keep=False)
+    words = words.where(~twin, words + " (" + sheet.where(sheet != "", summary["service"]) + ")")
+    words = words.where(~words.duplicated(keep=False),
+                        words + " n° " + (words.groupby(words).cumcount() + 1).astype(str))
+    return words.map(lambda w: wrap_label(w, 28))
 
 
 _YEAR_COLUMNS = {"annee", "année", "exercice", "millesime", "millésime", "campagne"}

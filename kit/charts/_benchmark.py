@@ -153,7 +153,9 @@ def plot_peer_ranking(values: pd.DataFrame, source: str | None = None) -> go.Fig
     ascending = sens == "baisse"
     data = values.sort_values(["valeur", "nom"], ascending=[ascending, True], kind="stable")
     data = data.reset_index(drop=True)
-    colors = [HIGHLIGHT if own else PEER_GREY for own in data["collectivite"]]
+    # la collectivité : couleur et hachures (repérable aussi en noir et blanc)
+    marker = {"color": [HIGHLIGHT if own else PEER_GREY for own in data["collectivite"]],
+              "pattern": {"shape": ["/" if own else "" for own in data["collectivite"]]}}
     dec = _decimals(data["valeur"])
     few = len(data) <= 40
     own_rows = data.index[data["collectivite"]].tolist()
@@ -161,10 +163,10 @@ def plot_peer_ranking(values: pd.DataFrame, source: str | None = None) -> go.Fig
     best = "meilleure" if sens else "plus forte"
     if few:
         bar = go.Bar(x=data["valeur"], y=list(range(len(data))), orientation="h",
-                     marker_color=colors, customdata=data[["nom"]],
+                     marker=marker, customdata=data[["nom"]],
                      hovertemplate="%{customdata[0]} : %{x}" + _unit(unit) + "<extra></extra>")
     else:
-        bar = go.Bar(x=list(range(1, len(data) + 1)), y=data["valeur"], marker_color=colors,
+        bar = go.Bar(x=list(range(1, len(data) + 1)), y=data["valeur"], marker=marker,
                      customdata=data[["nom"]],
                      hovertemplate="%{x}. %{customdata[0]} : %{y}" + _unit(unit)
                      + "<extra></extra>")

@@ -45,6 +45,14 @@ _SOURCE = "inventaires des services"
 _BLUES = [[0.0, "#F5F5FE"], [0.5, "#8585F6"], [1.0, "#000091"]]  # échelle séquentielle DSFR
 _HOLDER_COLORS = {"Service": PALETTE[0], "Délégataire (DSP)": PALETTE[1],
                   "Prestataire": PALETTE[3], "Partenaire": PALETTE[2]}
+# Lisibles imprimés en noir et blanc : chaque détenteur a aussi ses hachures (barres) et son
+# symbole (points), chaque statut de fraîcheur ses hachures.
+_HOLDER_PATTERNS = {"Service": "", "Délégataire (DSP)": "/", "Prestataire": ".",
+                    "Partenaire": "x"}
+_HOLDER_SYMBOLS = {"Service": "circle", "Délégataire (DSP)": "square", "Prestataire": "diamond",
+                   "Partenaire": "triangle-up"}
+_FRESHNESS_STYLE = {"à jour": (PALETTE[0], ""), "en retard": (PALETTE[1], "/"),
+                    "date inconnue": (OTHERS, ".")}
 
 
 def _with_subtitle(fig: go.Figure, title: str, subtitle: str | None) -> go.Figure:
@@ -77,7 +85,8 @@ def plot_holdings(inventory: pd.DataFrame, date: Any = None) -> go.Figure:
     counts = counts.loc[counts.sum(axis=1).sort_values().index]
     outside = int(inventory["detenteur"].isin(EXTERNAL_HOLDERS).sum())
     fig = go.Figure([go.Bar(y=counts.index, x=counts[h], name=h, orientation="h",
-                            marker_color=_HOLDER_COLORS.get(h, OTHERS),
+                            marker={"color": _HOLDER_COLORS.get(h, OTHERS),
+                                    "pattern": {"shape": _HOLDER_PATTERNS.get(h, "-")}},
                             hovertemplate="%{y} : %{x} jeu(x)<extra>" + h + "</extra>")
                      for h in counts.columns])
     fig.update_layout(barmode="stack", height=max(320, 120 + 34 * len(counts)),
@@ -88,14 +97,15 @@ def plot_holdings(inventory: pd.DataFrame, date: Any = None) -> go.Figure:
 
 def plot_freshness(fresh: pd.DataFrame, date: Any = None) -> go.Figure:
     """Jeux à jour, en retard ou sans date, par service (sortie de `freshness`)."""
-    order = ["à jour", "en retard", "date inconnue"]
-    colors = {"à jour": PALETTE[0], "en retard": PALETTE[1], "date inconnue": OTHERS}
+    order = list(_FRESHNESS_STYLE)
     counts = pd.crosstab(fresh["service_producteur"], fresh["statut"]).reindex(
         columns=order, fill_value=0)
     counts = counts.loc[counts["en retard"].sort_values(kind="stable").index]
     late = int((fresh["statut"] == "en retard").sum())
     fig = go.Figure([go.Bar(y=counts.index, x=counts[s], name=s, orientation="h",
-                            marker_color=colors[s]) for s in order])
+                            marker={"color": _FRESHNESS_STYLE[s][0],
+                                    "pattern": {"shape": _FRESHNESS_STYLE[s][1]}})
+                     for s in order])
     fig.update_layout(barmode="stack", height=max(320, 120 + 34 * len(counts)),
                       title=f"{late} jeux de données sur {len(fresh)} ne sont plus à jour au "
                             "regard de leur fréquence annoncée",
@@ -161,7 +171,8 @@ def plot_crossings(inventory: pd.DataFrame, edges: pd.DataFrame, date: Any = Non
             text=list(group["identifiant"]), textposition="top center",
             textfont={"size": 10},
             marker={"size": [10 + 4 * degree.get(n, 0) for n in group["identifiant"]],
-                    "color": _HOLDER_COLORS.get(holder, OTHERS)},
+                    "color": _HOLDER_COLORS.get(holder, OTHERS),
+                    "symbol": _HOLDER_SYMBOLS.get(holder, "hexagon")},
             customdata=group[["titre", "service_producteur"]].to_numpy(),
             hovertemplate="%{text} — %{customdata[0]}<br>%{customdata[1]}<extra></extra>"))
     if unknown:
@@ -292,7 +303,8 @@ def plot_progress(progress: pd.DataFrame, date: Any = None) -> go.Figure:
         go.Scatter(x=xs, y=ys, mode="lines", line={"color": "#BBBBBB", "width": 4},
                    hoverinfo="skip", showlegend=False),
         go.Scatter(x=data["score_avant"], y=labels, mode="markers", name=f"campagne {before}",
-                   marker={"color": OTHERS, "size": 12}),
+                   marker={"color": OTHERS, "size": 12, "symbol": "circle-open",
+                           "line": {"width": 3}}),
         go.Scatter(x=data["score_apres"], y=labels, mode="markers", name=f"campagne {after}",
                    marker={"color": HIGHLIGHT, "size": 14})])
     fig.update_layout(title=f"Progrès sur {up} axes sur {len(progress)} entre {before} et "

@@ -28,7 +28,7 @@ from kit.charts._base import (
 from kit.errors import KitError
 from kit.kpi import LATE, ON_TRACK
 
-__all__ = ["STATUS_COLORS", "kpi_table", "plot_kpi_cards", "plot_kpi_trend",
+__all__ = ["STATUS_COLORS", "STATUS_SYMBOLS", "kpi_table", "plot_kpi_cards", "plot_kpi_trend",
            "plot_kpi_trend_static", "plot_kpi_trends", "save_kpi_slides"]
 
 #: Couleurs des statuts (couleurs « système » du DSFR : succès, information, avertissement,
@@ -37,6 +37,13 @@ STATUS_COLORS = {
     "atteint": "#18753C", "en avance": "#18753C", "dans la trajectoire": "#000091",
     "en retard": "#B34000", "alerte": "#CE0500", "incomplet": "#666666",
     "sans donnée": "#666666", "sans cible": "#666666", "non calculé": "#666666",
+}
+#: Symbole du point de chaque statut, un par couleur : la courbe se lit aussi imprimée en noir
+#: et blanc (triangle pointe en bas : en retard ; croix : alerte).
+STATUS_SYMBOLS = {
+    "atteint": "circle", "en avance": "circle", "dans la trajectoire": "square",
+    "en retard": "triangle-down", "alerte": "x", "incomplet": "circle-open",
+    "sans donnée": "circle-open", "sans cible": "circle-open", "non calculé": "circle-open",
 }
 _SOURCE = "fichiers des services, catalogue des indicateurs"
 
@@ -66,9 +73,11 @@ def plot_kpi_cards(summary: pd.DataFrame, columns: int = 3, date: Any = None) ->
         if pd.notna(card["ecart_cible_pct"]):
             gap = (f" · écart à la cible {'+' if card['ecart_cible_pct'] > 0 else ''}"
                    f"{fmt_number(card['ecart_cible_pct'], 0)} %")
-        label = wrap_label(card["libelle"], 42)
-        title = (f"<b>{card['code']}</b> {label}<br><span style='font-size:12px;"
-                 f"color:{color}'>■ {card['statut']}{gap}</span>")
+        # lignes courtes : trois cartes côte à côte tiennent sur une page A4 ou une tablette
+        label = wrap_label(f"{card['code']} {card['libelle']}", 32).replace(
+            str(card["code"]), f"<b>{card['code']}</b>", 1)
+        title = (f"{label}<br><span style='font-size:11px;color:{color}'>■ {card['statut']}"
+                 f"{gap}</span>")
         value = card["derniere_valeur"]
         digits = 0 if pd.isna(value) or abs(value) >= 100 else 1 if abs(value) >= 10 else 2
         before = (card["derniere_valeur"] / (1 + card["evolution_un_an"] / 100)
@@ -77,7 +86,7 @@ def plot_kpi_cards(summary: pd.DataFrame, columns: int = 3, date: Any = None) ->
             mode="number+delta" if before is not None else "number",
             value=None if pd.isna(card["derniere_valeur"]) else float(card["derniere_valeur"]),
             number={"suffix": _unit(card["unite"]), "valueformat": f",.{digits}f",
-                    "font": {"size": 28, "color": color}},
+                    "font": {"size": 24, "color": color}},
             delta={"reference": before, "relative": True, "valueformat": "+.1%",
                    "increasing": {"color": "#18753C" if good_up else "#B34000"},
                    "decreasing": {"color": "#B34000" if good_up else "#18753C"}}
@@ -95,8 +104,8 @@ def plot_kpi_cards(summary: pd.DataFrame, columns: int = 3, date: Any = None) ->
         height=210 * rows + 160, margin={"t": 110, "b": 110},
         title=f"{good} indicateur(s) sur {len(data)} atteignent leur cible ou suivent leur "
               f"trajectoire ; {late} sont en retard ou en alerte")
-    return add_source(fig, _SOURCE + " ; évolution : par rapport à la même période un an "
-                      "plus tôt", date)
+    # court : une annotation ne passe pas à la ligne et serait coupée sur une page A4
+    return add_source(fig, _SOURCE + " ; évolution sur un an", date)
 
 
 def _bands(row: pd.Series) -> list[tuple[float, float]]:
@@ -153,7 +162,8 @@ def plot_kpi_trend(values: pd.DataFrame, row: pd.Series, date: Any = None) -> go
     fig.add_trace(go.Scatter(
         x=data["fin"], y=data["valeur"], name="valeur", mode="lines+markers",
         line={"color": HIGHLIGHT, "width": 2.5},
-        marker={"size": 8, "color": [STATUS_COLORS.get(s, "#666666") for s in data["statut"]]},
+        marker={"size": 10, "color": [STATUS_COLORS.get(s, "#666666") for s in data["statut"]],
+                "symbol": [STATUS_SYMBOLS.get(s, "circle-open") for s in data["statut"]]},
         customdata=data[["periode", "statut"]].to_numpy(),
         hovertemplate="%{customdata[0]} : %{y:,.2f}" + _unit(row["unite"])
                       + " (%{customdata[1]})<extra></extra>"))

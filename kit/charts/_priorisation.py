@@ -15,7 +15,6 @@ from kit._format import label_column
 from kit.charts._base import (
     HIGHLIGHT,
     OTHERS,
-    PALETTE,
     add_source,
     fmt_number,
     mpl_style,
@@ -36,8 +35,8 @@ _QUADRANT_LABELS = [(1.05, 4.95, "Gains rapides", "left", "top"),
 def plot_priority_matrix(prio: Any, date: Any = None) -> go.Figure:
     """Matrice impact (vertical) × complexité (horizontal), quadrants au seuil de 3 sur 5.
 
-    Le cas d'usage recommandé est en bleu, les autres en gris ; un cas bloqué par l'accès aux
-    données est marqué d'une croix. Quand le coût estimé est renseigné (colonne facultative
+    Le cas d'usage recommandé est un losange bleu, les autres des ronds gris ; un cas bloqué par
+    l'accès aux données est marqué d'une croix. Quand le coût estimé est renseigné (colonne facultative
     ``cout_estime``), la surface de chaque bulle lui est proportionnelle.
     """
     scores = prio.cases.dropna(subset=["impact", "complexite"])
@@ -49,7 +48,7 @@ def plot_priority_matrix(prio: Any, date: Any = None) -> go.Figure:
     fig.add_shape(type="line", x0=3, x1=3, y0=1, y1=5, line={"dash": "dot", "color": OTHERS})
     fig.add_shape(type="line", x0=1, x1=5, y0=3, y1=3, line={"dash": "dot", "color": OTHERS})
     for chosen, group in scores.groupby(scores["code"] == prio.choice, sort=False):
-        symbol = ["x" if b else "circle" for b in group["bloquant"]]
+        symbol = ["x" if b else "diamond" if chosen else "circle" for b in group["bloquant"]]
         fig.add_trace(go.Scatter(
             x=group["complexite"], y=group["impact"], mode="markers+text",
             text=group["code"], textposition="top center",
@@ -74,7 +73,8 @@ def plot_priority_matrix(prio: Any, date: Any = None) -> go.Figure:
         xaxis={"title": "Complexité (1 = simple, 5 = très difficile)", "range": [0.8, 5.2],
                "dtick": 1},
         yaxis={"title": "Impact attendu (1 = faible, 5 = fort)", "range": [0.8, 5.2], "dtick": 1},
-        legend={"orientation": "h", "y": -0.2})
+        # légende en haut (celle du thème) : en bas, elle couvrait le titre de l'axe
+        margin={"t": 140 if subtitle else 100})
     return add_source(fig, _SOURCE, date)
 
 
@@ -163,8 +163,10 @@ def plot_complexity_breakdown(prio: Any, date: Any = None) -> go.Figure:
     return add_source(fig, "notes de complexité ; * : calculée à partir de l'inventaire", date)
 
 
-_STATUS_STYLE = {"engagé": ("✓ engagé", PALETTE[2]), "à confirmer": ("? à confirmer", PALETTE[3]),
-                 "manquant": ("✗ manquant", PALETTE[1]), "non requis": ("non requis", OTHERS)}
+# Statut écrit (symbole et mot) et sa couleur de texte : couleurs « système » du DSFR (succès,
+# avertissement, erreur) et gris, toutes à 4,5:1 au moins sur blanc comme tout texte.
+_STATUS_STYLE = {"engagé": ("✓ engagé", "#18753C"), "à confirmer": ("? à confirmer", "#B34000"),
+                 "manquant": ("✗ manquant", "#CE0500"), "non requis": ("non requis", "#666666")}
 
 
 def group_table(prio: Any) -> Any:

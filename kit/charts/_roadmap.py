@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from kit._format import wrap_label
 from kit.charts._base import HIGHLIGHT, OTHERS, PALETTE, add_source, fmt_date, fmt_number
 from kit.roadmap import Roadmap, budget_by_source, late_actions, risk_matrix
 
@@ -19,6 +20,10 @@ __all__ = ["ALERT_COLOR", "plot_budget_by_source", "plot_risk_matrix", "plot_roa
 ALERT_COLOR = "#CE0500"
 _DONE_COLOR = "#18753C"
 _SOURCE = "feuille de route du projet de données"
+# état d'une action → (couleur, hachures de sa barre, symbole de son jalon)
+_GANTT_STYLE = {"late": (ALERT_COLOR, "/", "diamond-x"),
+                "done": (_DONE_COLOR, ".", "diamond-open"),
+                "open": (HIGHLIGHT, "", "diamond")}
 
 
 def plot_roadmap_gantt(roadmap: Roadmap, date: dt.date | None = None) -> go.Figure:
@@ -28,12 +33,15 @@ def plot_roadmap_gantt(roadmap: Roadmap, date: dt.date | None = None) -> go.Figu
     date = date or roadmap.date or dt.date.today()
     acts = roadmap.actions.reset_index(drop=True)
     late = set(late_actions(roadmap, date)["identifiant"])
-    labels = [f"{i} — {t}" if isinstance(t, str) else str(i)
+    # libellés coupés en lignes courtes : la frise garde sa largeur (téléphone, page A4)
+    labels = [wrap_label(f"{i} — {t}", 34) if isinstance(t, str) else str(i)
               for i, t in zip(acts["identifiant"], acts["titre"])]
     start = pd.to_datetime(acts["debut"]).fillna(pd.to_datetime(acts["echeance"]))
     end = pd.to_datetime(acts["echeance"]).fillna(start)
-    colors = [ALERT_COLOR if i in late else _DONE_COLOR if s == "fait" else HIGHLIGHT
-              for i, s in zip(acts["identifiant"], acts["statut"].fillna(""))]
+    # couleur, hachures des barres et symbole des jalons : lisible aussi en noir et blanc
+    state = ["late" if i in late else "done" if s == "fait" else "open"
+             for i, s in zip(acts["identifiant"], acts["statut"].fillna(""))]
+    colors = [_GANTT_STYLE[s][0] for s in state]
     milestone = (acts["nature"].fillna("") == "jalon") | (start == end)
     fig = go.Figure()
     bars = ~milestone & start.notna()
@@ -41,7 +49,9 @@ def plot_roadmap_gantt(roadmap: Roadmap, date: dt.date | None = None) -> go.Figu
         width_ms = (end[bars] - start[bars]).dt.total_seconds() * 1000 + 86_400_000
         fig.add_trace(go.Bar(
             y=[labels[i] for i in acts.index[bars]], x=width_ms, base=start[bars],
-            orientation="h", marker={"color": [colors[i] for i in acts.index[bars]]},
+            orientation="h", marker={"color": [colors[i] for i in acts.index[bars]],
+                                     "pattern": {"shape": [_GANTT_STYLE[state[i]][1]
+                                                           for i in acts.index[bars]]}},
             customdata=acts.loc[bars, ["pilote", "statut"]].fillna("—").astype(str),
             hovertemplate="%{y}<br>%{customdata[0]} — %{customdata[1]}<extra></extra>",
             name="actions", showlegend=False))
@@ -49,7 +59,8 @@ def plot_roadmap_gantt(roadmap: Roadmap, date: dt.date | None = None) -> go.Figu
     if marks.any():
         fig.add_trace(go.Scatter(
             y=[labels[i] for i in acts.index[marks]], x=end[marks], mode="markers",
-            marker={"symbol": "diamond", "size": 14,
+            marker={"symbol": [_GANTT_STYLE[state[i]][2] for i in acts.index[marks]],
+                    "size": 14, "line": {"width": 2},
                     "color": [colors[i] for i in acts.index[marks]]},
             name="jalons", showlegend=False,
             hovertemplate="%{y}<br>jalon le %{x|%d/%m/%Y}<extra></extra>"))
@@ -59,10 +70,12 @@ def plot_roadmap_gantt(roadmap: Roadmap, date: dt.date | None = None) -> go.Figu
     title = (f"{len(late)} action(s) en retard au {fmt_date(date)} sur {len(acts)}"
              if late else f"Aucune action en retard au {fmt_date(date)}")
     fig.update_layout(
-        title=title + "<br><sup>rouge : en retard ; vert : fait ; losange : jalon</sup>",
-        barmode="overlay", height=max(320, 34 * len(acts) + 160),
+        title=title + "<br><sup>rouge hachuré : en retard ; vert pointillé : fait ; "
+                      "losange : jalon</sup>",
+        barmode="overlay", height=max(320, 44 * len(acts) + 160),  # deux à trois lignes
         xaxis={"type": "date", "tickformat": "%m/%Y"},
-        yaxis={"autorange": "reversed", "categoryorder": "array", "categoryarray": labels})
+        yaxis={"autorange": "reversed", "categoryorder": "array", "categoryarray": labels,
+               "tickfont": {"size": 12}})
     return add_source(fig, _SOURCE, date)
 
 
@@ -72,18 +85,18 @@ def plot_budget_by_source(roadmap: Roadmap, date: Any = None) -> go.Figure:
     table = budget_by_source(roadmap)
     table = table[table["source_financement"] != "Total"]
     fig = go.Figure()
-    for (column, label), color in zip((("montant_planifie", "planifié"),
-                                       ("montant_engage", "engagé"),
-                                       ("montant_paye", "payé")), PALETTE):
+    for (column, label), color, shape in zip((("montant_planifie", "planifié"),
+                                              ("montant_engage", "engagé"),
+                                              ("montant_paye", "payé")), PALETTE, ("", "/", ".")):
         fig.add_trace(go.Bar(x=table["source_financement"], y=table[column], name=label,
-                             marker={"color": color},
+                             marker={"color": color, "pattern": {"shape": shape}},
                              text=[fmt_number(v, 0) for v in table[column]],
                              hovertemplate="%{x} : %{text} € HT " + label + "<extra></extra>"))
     total = table["montant_planifie"].sum()
     paid = table["montant_paye"].sum()
     fig.update_layout(
         title=f"{fmt_number(total, 0)} € HT planifiés, dont {fmt_number(paid, 0)} € payés",
-        barmode="group", yaxis={"title": "€ HT"}, legend={"orientation": "h", "y": -0.2})
+        barmode="group", yaxis={"title": "€ HT"}, margin={"t": 100})
     return add_source(fig, _SOURCE, date or roadmap.date)
 
 

@@ -201,7 +201,7 @@ def export_html(nb: nbformat.NotebookNode, target: str | Path, name: str = "",
     elus = audience == "elus"
     nb = nbformat.from_dict(nb)  # copie : le notebook exécuté garde toutes ses sorties
     if elus:
-        nb.cells = _drop_analyst_cells(nb.cells)
+        nb.cells = _renumber_sections(_drop_analyst_cells(nb.cells))
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -245,13 +245,34 @@ def _drop_analyst_cells(cells: list) -> list:
             page = out.get("data", {}).get("text/html", "")
             page = "".join(page) if isinstance(page, list) else page
             if "window.PlotlyConfig" in page:
-                bundle = page[: page.find('<div id="')] if '<div id="' in page else page
+                # plotly.js seul : ni la figure ni sa légende (<figure>, kit.charts.figure_html)
+                cut = [at for at in (page.find("<figure"), page.find('<div id="')) if at >= 0]
+                bundle = page[: min(cut)] if cut else page
                 carrier = nbformat.v4.new_code_cell("")
                 carrier.outputs = [nbformat.v4.new_output(
                     "display_data", data={"text/html": bundle + "</div>"})]
                 kept.append(carrier)
                 break
     return kept
+
+
+_SECTION = re.compile(r"^## \d+\. ", flags=re.MULTILINE)
+
+
+def _renumber_sections(cells: list) -> list:
+    """Sections numérotées « ## 2. … » renumérotées 1, 2, 3… une fois les cellules de
+    l'analyste retirées : le rapport des élus ne commence pas à la section 2."""
+    number = 0
+
+    def next_number(_: re.Match) -> str:
+        nonlocal number
+        number += 1
+        return f"## {number}. "
+
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            cell.source = _SECTION.sub(next_number, cell.source)
+    return cells
 
 
 def _cell_error(path: Path, executed: Path, exc: Exception) -> NotebookError:

@@ -25,6 +25,7 @@ import pandas as pd
 from kit._paths import PROJECT_ROOT, SAMPLES_DIR
 from kit.errors import ConfigError, KitError, ReadingDoubtWarning
 from kit.io import load_table
+from kit.schemas import load_schema
 from kit.validation import validate
 from kit.workspace._cache import RUN_CACHE_ENV, cached
 from kit.workspace._collect import (
@@ -73,6 +74,7 @@ SUMMARY_COLUMNS = [
     "service",
     "fichier",
     "feuille",
+    "données",
     "lignes lues",
     "lignes écartées",
     "erreurs",
@@ -244,7 +246,8 @@ def load_all(
         Ils peuvent contenir des données personnelles : ne les affichez pas.
     summary : pd.DataFrame
         Une ligne par fichier, colonnes `SUMMARY_COLUMNS` : comptes seulement, aucune valeur
-        de cellule.
+        de cellule. « données » dit en mots ce que contient le fichier (titre de son schéma),
+        pour les rapports des élus qui ne montrent aucun nom de fichier.
     """
 
     if not isinstance(config, dict):
@@ -257,8 +260,12 @@ def load_all(
             "service": entry["service"],
             "fichier": entry["fichier"],
             "feuille": entry["feuille"] or "",
+            # ce que le fichier contient, en mots (titre du schéma) : les rapports des élus
+            # nomment les données, jamais les fichiers
+            "données": entry.get("jeu") or str(entry["schema"]).replace("_", " "),
         }
         try:
+            row["données"] = load_schema(entry["schema"]).get("title") or row["données"]
             with warnings.catch_warnings():  # les doutes sont comptés ici et listés par
                 warnings.simplefilter("ignore", ReadingDoubtWarning)  # `reading_doubts`
                 df = load_table(entry["chemin"], sheet=entry["feuille"],
