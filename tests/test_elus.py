@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 bs4 = pytest.importorskip("bs4", reason="BeautifulSoup (bs4, apporté par nbconvert) absent")
 
@@ -137,6 +138,35 @@ def test_no_wide_table(reports: tuple[Path, list[Path]]) -> None:
 def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which(
         "google-chrome")
+
+
+_MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre")
+
+
+def test_each_report_opens_with_a_cover(reports: tuple[Path, list[Path]]) -> None:
+    # sous le titre : la collectivité (nom de collectivite.yaml), la date en français, les
+    # constats des premiers graphiques du rapport (lus ici dans les <figcaption> eux-mêmes,
+    # dans l'ordre) et leurs sources ; rien d'autre avant
+    name = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["nom"]
+    for path in reports[1]:
+        soup = _soup(path)
+        cover = soup.select_one(".kit-couverture")
+        assert cover is not None, path.name
+        headings = [h for h in soup.find_all(["h1", "h2"]) if not h.find_parent(
+            class_="kit-couverture")]
+        assert headings[0].name == "h1" and cover.sourceline > headings[0].sourceline
+        assert all(h.sourceline > cover.sourceline for h in headings[1:]), path.name
+        assert cover.select_one(".kit-collectivite").get_text() == name
+        day = cover.select_one(".kit-date").get_text()
+        assert re.fullmatch(rf"Rapport du (1er|\d{{1,2}}) ({'|'.join(_MONTHS)}) \d{{4}}", day)
+        captions = [" ".join(c.get_text().split()) for c in soup.select(
+            "figure.kit-graphique > figcaption.kit-constat")]
+        found = [" ".join(li.get_text().split()) for li in cover.select("ul li")]
+        assert 1 <= len(found) <= 5 and found == list(dict.fromkeys(captions))[:5], path.name
+        sources = cover.select_one(".kit-sources").get_text()
+        first = soup.select_one("figure.kit-graphique[data-source]")["data-source"]
+        assert sources.startswith("Sources : ") and first in sources
 
 
 def test_toolbar_in_french(reports: tuple[Path, list[Path]]) -> None:

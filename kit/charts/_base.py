@@ -270,7 +270,13 @@ def figure_html(fig: go.Figure, include_plotlyjs: bool) -> str:
     # sur un téléphone elle défile de côté (feuille de style des rapports)
     grid = fig.layout.grid.columns if fig.layout.grid else None
     classes = FIGURE_CLASS + (" kit-grille" if grid and grid >= 3 else "")
-    figure = (f'<figure class="{classes}" style="margin: 0; height: 100%">'
+    # la source (« Source : … » sous le graphique) va aussi dans un attribut : la couverture
+    # du rapport des élus la reprend (kit.report)
+    sources = [str(a.text) for a in (fig.layout.annotations or ())
+               if str(a.text or "").startswith("Source : ")]
+    source = (f' data-source="{escape_html(_FORMAT_TAGS.sub("", sources[0])[9:].strip())}"'
+              if sources else "")
+    figure = (f'<figure class="{classes}" style="margin: 0; height: 100%"{source}>'
               f'<figcaption class="kit-constat" style="{_VISUALLY_HIDDEN}">'
               f"{escape_html(text_alternative(fig))}</figcaption>")
     return head + figure + fragment[at:end] + "</figure>" + fragment[end:]

@@ -141,7 +141,8 @@ def run_report(config: str | Path, output: str | Path | None = None, *,
         # notebooks suivants tournent
         printer = PdfQueue(1) if pdf else None
         done = run_batch(jobs, folder, workers=workers, progress=progress,
-                         on_report=printer.submit if printer else None)
+                         on_report=printer.submit if printer else None,
+                         collectivite=str(cfg.get("nom") or "") or None)
         committee_ready = any(j[0].stem == "05_comite" for j in jobs)
         shared = _shared_outputs(cfg, folder) if committee_ready and wanted is None else []
     finally:

@@ -45,11 +45,13 @@ class NotebookRun:
 
 
 def _run_one(path: str, output_dir: str, parameters: dict[str, object], timeout: int,
-             kernel: KernelManager | None = None) -> tuple[str | None, str | None, float]:
+             kernel: KernelManager | None = None, collectivite: str | None = None
+             ) -> tuple[str | None, str | None, float]:
     """Un notebook, dans un fil de la série : (rapport, erreur, durée)."""
     start = time.perf_counter()
     try:
-        report = run_notebook(path, output_dir, parameters, timeout=timeout, kernel=kernel)
+        report = run_notebook(path, output_dir, parameters, timeout=timeout, kernel=kernel,
+                              collectivite=collectivite)
     except NotebookError as exc:
         return None, str(exc), time.perf_counter() - start
     except Exception as exc:  # noqa: BLE001 — tout échec d'un notebook est rapporté, les autres tournent
@@ -67,7 +69,8 @@ def _stop(kernel: KernelManager) -> None:
 
 def run_batch(jobs: Sequence[tuple[Path, str, dict[str, object]]], output_dir: str | Path, *,
               workers: int = 2, progress: bool = True, timeout: int = 600,
-              on_report: Callable[[NotebookRun], None] | None = None) -> list[NotebookRun]:
+              on_report: Callable[[NotebookRun], None] | None = None,
+              collectivite: str | None = None) -> list[NotebookRun]:
     """Exécute des notebooks en parallèle et écrit leurs rapports.
 
     Chaque fil garde un noyau pour tous les notebooks qu'il exécute (espace de noms vidé entre
@@ -88,6 +91,8 @@ def run_batch(jobs: Sequence[tuple[Path, str, dict[str, object]]], output_dir: s
     on_report
         Appelé avec chaque notebook dont le rapport vient d'être écrit (impression en PDF au
         fil de l'eau, par exemple).
+    collectivite
+        Nom de la collectivité, sur la couverture de chaque rapport des élus.
 
     Returns
     -------
@@ -117,7 +122,7 @@ def run_batch(jobs: Sequence[tuple[Path, str, dict[str, object]]], output_dir: s
                     i = pending.pop(0)
                 path, _, params = jobs[i]
                 report, error, seconds = _run_one(str(path), str(output_dir), dict(params),
-                                                  timeout, kernel)
+                                                  timeout, kernel, collectivite)
                 if error is not None:  # noyau peut-être mort ou encore occupé : un neuf
                     _stop(kernel)
                     kernel = KernelManager(kernel_name=KERNEL_NAME)

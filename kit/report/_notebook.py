@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import html
 import logging
 import re
 from pathlib import Path
@@ -9,6 +11,7 @@ from pathlib import Path
 import nbformat
 from jupyter_client.manager import KernelManager
 
+from kit._format import fmt_date
 from kit.errors import KitError
 
 logger = logging.getLogger(__name__)
@@ -73,6 +76,7 @@ def run_notebook(
     parameters: dict[str, object] | None = None,
     timeout: int = 600,
     kernel: KernelManager | None = None,
+    collectivite: str | None = None,
 ) -> Path:
     """Exécute un notebook et écrit ses deux rapports.
 
@@ -96,6 +100,8 @@ def run_notebook(
         Noyau à réutiliser (déjà démarré ou non, il reste en marche après) : les imports du kit
         ne se paient qu'une fois pour plusieurs notebooks. Par défaut, un noyau neuf, arrêté à
         la fin.
+    collectivite
+        Nom de la collectivité, sur la couverture du rapport des élus.
 
     Returns
     -------
@@ -165,11 +171,13 @@ def run_notebook(
     nbformat.write(nb, executed)
     export_html(nb, output_dir / ANALYST_DIR / f"{path.stem}.html", name=path.name,
                 audience="analyste")
-    return export_html(nb, output_dir / f"{path.stem}.html", name=path.name, audience="elus")
+    return export_html(nb, output_dir / f"{path.stem}.html", name=path.name, audience="elus",
+                       collectivite=collectivite)
 
 
 def export_html(nb: nbformat.NotebookNode, target: str | Path, name: str = "",
-                audience: str = "analyste") -> Path:
+                audience: str = "analyste", collectivite: str | None = None,
+                date: dt.date | None = None) -> Path:
     """Exporte un notebook exécuté en HTML sans code ni ressource externe.
 
     Les sorties d'erreur standard (avertissements, journaux) ne vont pas dans le rapport :
@@ -187,6 +195,8 @@ def export_html(nb: nbformat.NotebookNode, target: str | Path, name: str = "",
         Nom du notebook, pour les messages.
     audience
         « elus » ou « analyste » (tout le notebook).
+    collectivite, date
+        Pour la couverture du rapport des élus (voir `cover_html`) ; date du jour par défaut.
 
     Returns
     -------
@@ -201,7 +211,8 @@ def export_html(nb: nbformat.NotebookNode, target: str | Path, name: str = "",
     elus = audience == "elus"
     nb = nbformat.from_dict(nb)  # copie : le notebook exécuté garde toutes ses sorties
     if elus:
-        nb.cells = _renumber_sections(_drop_analyst_cells(nb.cells))
+        nb.cells = _with_cover(_renumber_sections(_drop_analyst_cells(nb.cells)),
+                               collectivite, date or dt.date.today())
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -273,6 +284,51 @@ def _renumber_sections(cells: list) -> list:
         if cell.cell_type == "markdown":
             cell.source = _SECTION.sub(next_number, cell.source)
     return cells
+
+
+_FINDING = re.compile(r'<figcaption class="kit-constat"[^>]*>(.*?)</figcaption>', re.DOTALL)
+_SOURCE = re.compile(r'<figure class="kit-graphique[^"]*"[^>]*data-source="([^"]*)"')
+#: constats repris sur la couverture
+MAX_FINDINGS = 5
+
+
+def cover_html(cells: list, collectivite: str | None, date: dt.date) -> str:
+    """Couverture d'un rapport des élus : la collectivité, la date, les constats des premiers
+    graphiques (au plus `MAX_FINDINGS`, dans l'ordre du rapport) et leurs sources.
+
+    Les constats et les sources sont ceux que `kit.charts.show` a écrits (déjà échappés) ;
+    le nom de la collectivité est échappé ici."""
+    findings, sources = [], []
+    for cell in cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            page = out.get("data", {}).get("text/html", "")
+            page = "".join(page) if isinstance(page, list) else page
+            findings += [f for f in _FINDING.findall(page) if f not in findings]
+            sources += [s for s in _SOURCE.findall(page) if s not in sources]
+    parts = ['<div class="kit-couverture">']
+    if collectivite:
+        parts.append(f'<p class="kit-collectivite">{html.escape(str(collectivite))}</p>')
+    parts.append(f'<p class="kit-date">Rapport du {fmt_date(date)}</p>')
+    if findings:
+        items = "".join(f"<li>{f}</li>" for f in findings[:MAX_FINDINGS])
+        parts.append(f"<h2>Ce qu'il faut retenir</h2><ul class=\"kit-constats\">{items}</ul>")
+    if sources:
+        parts.append(f'<p class="kit-sources">Sources : {" ; ".join(sources)}.</p>')
+    return "".join(parts) + "</div>"
+
+
+def _with_cover(cells: list, collectivite: str | None, date: dt.date) -> list:
+    """Cellules du rapport des élus, la couverture juste sous le titre (première ligne « # »)."""
+    cover = nbformat.v4.new_code_cell("")
+    cover.outputs = [nbformat.v4.new_output(
+        "display_data", data={"text/html": cover_html(cells, collectivite, date)})]
+    for i, cell in enumerate(cells):
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("# "):
+            title, _, rest = cell.source.lstrip().partition("\n")
+            head = nbformat.v4.new_markdown_cell(title)
+            tail = [nbformat.v4.new_markdown_cell(rest.strip())] if rest.strip() else []
+            return cells[:i] + [head, cover, *tail] + cells[i + 1:]
+    return [cover, *cells]
 
 
 def _cell_error(path: Path, executed: Path, exc: Exception) -> NotebookError:
