@@ -139,7 +139,7 @@ def run_report(config: str | Path, output: str | Path | None = None, *,
     try:
         # chaque rapport part à l'impression en PDF dès qu'il est écrit, pendant que les
         # notebooks suivants tournent
-        printer = PdfQueue(1) if pdf else None
+        printer = PdfQueue(workers) if pdf else None
         done = run_batch(jobs, folder, workers=workers, progress=progress,
                          on_report=printer.submit if printer else None,
                          collectivite=str(cfg.get("nom") or "") or None)
