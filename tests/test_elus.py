@@ -160,12 +160,15 @@ def test_each_report_opens_with_a_cover(reports: tuple[Path, list[Path]]) -> Non
         assert cover.select_one(".kit-collectivite").get_text() == name
         day = cover.select_one(".kit-date").get_text()
         assert re.fullmatch(rf"Rapport du (1er|\d{{1,2}}) ({'|'.join(_MONTHS)}) \d{{4}}", day)
-        captions = [" ".join(c.get_text().split()) for c in soup.select(
+        # constat = titre du graphique, première partie du texte de remplacement
+        captions = [" ".join(c.get_text().split()).split(" — ")[0] for c in soup.select(
             "figure.kit-graphique > figcaption.kit-constat")]
         found = [" ".join(li.get_text().split()) for li in cover.select("ul li")]
         assert 1 <= len(found) <= 5 and found == list(dict.fromkeys(captions))[:5], path.name
         sources = cover.select_one(".kit-sources").get_text()
         first = soup.select_one("figure.kit-graphique[data-source]")["data-source"]
+        # la source du premier graphique, sans son détail entre parenthèses ni sa date
+        first = first.split(" (")[0].split(", au ")[0].split(" ; ")[0]
         assert sources.startswith("Sources : ") and first in sources
 
 

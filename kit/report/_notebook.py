@@ -303,8 +303,14 @@ def cover_html(cells: list, collectivite: str | None, date: dt.date) -> str:
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
             page = out.get("data", {}).get("text/html", "")
             page = "".join(page) if isinstance(page, list) else page
-            findings += [f for f in _FINDING.findall(page) if f not in findings]
-            sources += [s for s in _SOURCE.findall(page) if s not in sources]
+            for found in _FINDING.findall(page):  # le constat (titre), sans le sous-titre
+                finding = found.split(" — ")[0].strip()  # (légende, mode de lecture)
+                if finding and finding not in findings:
+                    findings.append(finding)
+            for source in _SOURCE.findall(page):  # sans le détail ni la date (« , au … »)
+                short = re.split(r" \(|, au | ; ", source)[0].strip()
+                if short and short not in sources:
+                    sources.append(short)
     parts = ['<div class="kit-couverture">']
     if collectivite:
         parts.append(f'<p class="kit-collectivite">{html.escape(str(collectivite))}</p>')
