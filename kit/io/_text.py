@@ -18,6 +18,7 @@ import codecs
 import csv
 import io
 import re
+import threading
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,8 +68,8 @@ class TextTable:
     placeholders: dict[int, pd.Series] = field(default_factory=dict)
 
 
-def _read_typed(buf: bytes, enc: str, sep: str, sample: list[list[str]], ends: np.ndarray,
-                n_lines: int, header: tuple[int | None, int]) -> TextTable | None:
+def _read_typed(buf: bytes, enc: str, sep: str, sample: list[list[str]], ends: _LineEnds,
+                header: tuple[int | None, int]) -> TextTable | None:
     """Chemin rapide : l'en-tête est repéré sur l'échantillon, le corps est typé par pandas.
 
     Les nombres à virgule décimale (et espace des milliers) sont convertis par le lecteur C ;
@@ -107,7 +108,7 @@ def _read_typed(buf: bytes, enc: str, sep: str, sample: list[list[str]], ends: n
                 v.lower() in PLACEHOLDERS or cell_kind(v) == "nombre" for v in values):
             numeric.append(c)
     decimal = "," if fr > en else "."
-    if enc == "cp1252" and no_c1(buf, int(ends[start + n - 1])):
+    if enc == "cp1252" and no_c1(buf, int(ends.head(start + n)[start + n - 1])):
         enc = "latin-1"  # mêmes caractères sous l'en-tête, décodage bien plus rapide
     kw = dict(sep=sep, header=None, names=range(width), encoding=enc,
               skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL)
@@ -126,11 +127,12 @@ def _read_typed(buf: bytes, enc: str, sep: str, sample: list[list[str]], ends: n
         return None
     header_width = max(_eff_width(r) for r in sample[start:start + n])
     # une cellule ne contient le séparateur qu'entre guillemets : sans guillemet, rien à redécouper
+    n_lines = ends.count()
     if len(body) + start + n != n_lines or (b'"' in buf and wrapped(body, sep, header_width)) \
             or _mixed(body):
         return None
     body.index = pd.RangeIndex(start + n + 1, n_lines + 1)
-    found = _find_placeholders(body, buf, ends, numeric, start + n, kw)
+    found = _find_placeholders(body, buf, ends.get(), numeric, start + n, kw)
     raw = pd.DataFrame(strip_text_rows(head), dtype=object, columns=range(width))  # nettoyé
     raw.index = pd.RangeIndex(1, start + n + 1)
     return TextTable(raw, "", sep, typed_body=body, typed_header=(start, n), placeholders=found)
@@ -250,18 +252,61 @@ def _line_ends(buf: bytes) -> np.ndarray:
     return np.flatnonzero(np.frombuffer(buf, np.uint8) == 10) + 1
 
 
+class _LineEnds:
+    """Fins de ligne d'un gros fichier, calculées dans un autre fil pendant que le lecteur C
+    de pandas lit le fichier (numpy et le lecteur C lâchent le GIL : les deux cœurs servent).
+    Les premières lignes (`head`) se trouvent sans attendre."""
+
+    def __init__(self, buf: bytes):
+        self._buf, self._value = buf, None
+        self._thread = None
+        if len(buf) >= 1 << 20:
+            self._thread = threading.Thread(target=self._run, daemon=True)
+            self._thread.start()
+        else:
+            self._run()
+
+    def _run(self) -> None:
+        self._value = _line_ends(self._buf)
+
+    def get(self) -> np.ndarray:
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        return self._value
+
+    def count(self) -> int:
+        """Nombre de lignes physiques (la dernière peut ne pas finir par « \\n »)."""
+        return len(self.get()) + (0 if self._buf.endswith(b"\n") else 1)
+
+    def head(self, k: int) -> np.ndarray:
+        """Fins des `k` premières lignes (moins si le fichier en a moins)."""
+        if self._thread is None:
+            return self._value[:k]
+        out, pos = [], 0
+        while len(out) < k:
+            pos = self._buf.find(b"\n", pos) + 1
+            if pos == 0:
+                break
+            out.append(pos)
+        return np.array(out, dtype=np.int64)
+
+
 def _read_bytes(buf: bytes, encoding: str, enc: str, path: Path,
                 text: str | None = None, sep: str | None = None) -> TextTable | None:
     """Lit les octets `buf` (encodage `enc`) ; `text` : le même contenu déjà décodé, fins de
     ligne « \\n ». None quand le fichier demande d'être décodé en entier d'abord."""
-    ends = _line_ends(buf)
+    ends = _LineEnds(buf)
     if text is None:
         if b"\r" in buf:  # fins de ligne « \r » seules : décodage complet
             arr = np.frombuffer(buf, np.uint8)
-            if np.count_nonzero(arr == 13) != np.count_nonzero(arr[ends[ends >= 2] - 2] == 13):
+            all_ends = ends.get()
+            if np.count_nonzero(arr == 13) != np.count_nonzero(
+                    arr[all_ends[all_ends >= 2] - 2] == 13):
                 return None
         # les 80 premières lignes suffisent (au plus 200 000 caractères)
-        stop = min(int(ends[79]) if len(ends) >= 80 else len(buf), SAMPLE_BYTES)
+        first = ends.head(80)
+        stop = min(int(first[79]) if len(first) >= 80 else len(buf), SAMPLE_BYTES)
         head_text = codecs.getincrementaldecoder(enc)().decode(
             buf[:stop], final=stop == len(buf)).replace("\r\n", "\n")[:200_000]
         if not head_text.strip():
@@ -276,14 +321,13 @@ def _read_bytes(buf: bytes, encoding: str, enc: str, path: Path,
             return None
         text = re.sub(r";+[ \t]*$", "", text, flags=re.M)
         buf, head_text = text.encode("utf-8"), text[:200_000]
-        ends = _line_ends(buf)
-    n_lines = len(ends) + (0 if buf.endswith(b"\n") else 1)
+        ends = _LineEnds(buf)
     sample = list(csv.reader(head_text.split("\n", 80)[:80], delimiter=sep))
     header = find_header(sample)
     header_width = _header_width(sample, header)
     try:
         if header_width is not None and max(_eff_width(r) for r in sample) <= header_width:
-            typed = _read_typed(buf, enc, sep, sample, ends, n_lines, header)
+            typed = _read_typed(buf, enc, sep, sample, ends, header)
             if typed is not None:
                 typed.encoding = encoding
                 return typed
@@ -292,6 +336,7 @@ def _read_bytes(buf: bytes, encoding: str, enc: str, path: Path,
                                   names=range(max(len(r) for r in sample)),
                                   dtype=str, keep_default_na=False, na_filter=False,
                                   skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL)
+                n_lines = ends.count()
                 if len(raw) == n_lines and not wrapped(raw.iloc[header[0] + header[1]:], sep,
                                                         header_width):
                     raw.index = pd.RangeIndex(1, n_lines + 1)
