@@ -112,8 +112,9 @@ def _commune_set() -> set[str]:
 def _to_code_text(col: pd.Series, width: int | None, distinct: _Distinct | None = None
                   ) -> pd.Series:
     """Codes en texte ; les nombres (Excel) perdent leur « .0 » et retrouvent leurs zéros."""
-    if distinct is not None and distinct.peek() is not None and isinstance(
-            col.dtype, pd.StringDtype):
+    if distinct is not None and isinstance(col.dtype, pd.StringDtype) and (
+            distinct.peek() is not None or col.iloc[:2000].nunique() <= 200):
+        # sur les valeurs distinctes, déjà connues ou peu nombreuses (comptes, départements)
         return _fix_codes(col.astype("str"), width, distinct)
     if not (isinstance(col.dtype, pd.StringDtype) or _kind(col) in ("string", "empty")):
         col = pd.Series([_cell_text(v) for v in col.tolist()], index=col.index, dtype="str")
