@@ -139,9 +139,34 @@ def _budget_choice(budgets: Any, per_budget: bool, path: Path) -> tuple[str, lis
 
 
 def _has_repeats(key: np.ndarray) -> bool:
-    """Vrai si une clé apparaît deux fois (tri : plus rapide ici que `np.unique`)."""
+    """Vrai si une clé (entière, positive) apparaît deux fois.
+
+    Clés déjà strictement croissantes (un export rangé par collectivité) : un seul passage ;
+    sinon un comptage (`np.bincount`) quand les clés sont assez serrées, un tri au-delà."""
+    if len(key) < 2:
+        return False
+    if bool((key[1:] > key[:-1]).all()):
+        return False
+    if int(key.max()) <= 4 * len(key) + 1024:
+        return bool(np.bincount(key).max() > 1)
     ordered = np.sort(key)
-    return bool(len(ordered) > 1 and (ordered[1:] == ordered[:-1]).any())
+    return bool((ordered[1:] == ordered[:-1]).any())
+
+
+def _block_order(g_agr: np.ndarray, g_code: np.ndarray, g_year: np.ndarray, n_codes: int,
+                 n_agr: int) -> np.ndarray:
+    """Ordre des lignes par agrégat, code, exercice.
+
+    Lignes déjà rangées par code, agrégat, exercice (export trié, ou clés triées) : un tri
+    stable par base sur le seul agrégat (petits entiers, temps linéaire) suffit ; sinon tri
+    complet de la clé."""
+    y0 = int(g_year.min()) if len(g_year) else 0
+    ny = int(g_year.max()) - y0 + 1 if len(g_year) else 1
+    by_code = (g_code.astype(np.int64) * n_agr + g_agr) * ny + (g_year - y0)
+    if n_agr < 2**15 and (len(by_code) < 2 or bool((by_code[1:] >= by_code[:-1]).all())):
+        return np.argsort(g_agr.astype(np.int16), kind="stable")
+    return np.argsort((g_agr.astype(np.int64) * max(n_codes, 1) + g_code) * ny
+                      + (g_year - y0))
 
 
 def _encode(table, name: str) -> tuple[np.ndarray, list]:
@@ -320,10 +345,7 @@ def _finish_ofgl(parsed, agregats, suffix, scope, codes, g_code, g_agr, g_year, 
             to_ident[a, j] = idents[ident_j]
     parsed.meta = pd.DataFrame(meta_rows, columns=META_COLUMNS)
     # lignes rangées par agrégat, code, exercice, puis blocs dans l'ordre des identifiants
-    y0 = int(g_year.min()) if len(g_year) else 0
-    ny = int(g_year.max()) - y0 + 1 if len(g_year) else 1
-    order = np.argsort((g_agr.astype(np.int64) * max(len(codes), 1) + g_code) * ny
-                       + (g_year - y0))
+    order = _block_order(g_agr, g_code, g_year, len(codes), n_agr)
     g_code, g_agr, g_year = g_code[order], g_agr[order], g_year[order]
     sum_m, sum_h = sum_m[order], sum_h[order]
     bounds = np.searchsorted(g_agr, np.arange(n_agr + 1))
