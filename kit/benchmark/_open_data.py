@@ -198,15 +198,8 @@ def _parse(path: Path, source: str | None, options: dict) -> tuple[Parsed, str]:
                         "Vérifiez la source demandée (`source=`).", path)
     level = options.get("niveau")
     if found == "ofgl":
-        import duckdb
-
-        con = duckdb.connect()
-        try:
-            con.execute("SET memory_limit = '512MB'")
-            parsed = read_ofgl(con, sniffed, ofgl_columns(sniffed.columns), level=level,
-                               budgets=options.get("budgets"))
-        finally:
-            con.close()
+        parsed = read_ofgl(sniffed, ofgl_columns(sniffed.columns), level=level,
+                           budgets=options.get("budgets"))
     elif found == "dgfip":
         parsed = read_dgfip(sniffed)
     elif found == "dgcl":

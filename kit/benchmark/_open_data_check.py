@@ -209,8 +209,10 @@ def _frame(code, ind, year, value, current, meta, label) -> pd.DataFrame:
     import pyarrow as pa
 
     def text(indices: pa.Array, values: list) -> pa.Array:
-        return pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.string())
-                                              ).cast(pa.string())
+        # grandes chaînes (décalages sur 64 bits) : le type des colonnes `str` de pandas, que
+        # `to_pandas` reprend alors sans copie
+        return pa.DictionaryArray.from_arrays(indices, pa.array(values, pa.large_string())
+                                              ).cast(pa.large_string())
 
     give_back_memory()
     ind_idx = pa.array(ind.astype(np.int32, copy=False))

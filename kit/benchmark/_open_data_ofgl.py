@@ -65,31 +65,36 @@ def ofgl_columns(columns: list[str]) -> dict[str, str | None]:
     }
 
 
-def _lit(text: object) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
+def _bad_line(sniffed: Sniffed, wrong) -> str:
+    """« (ligne N) » de la première ligne du fichier pour laquelle ``wrong(champs)`` est vrai
+    (relu avec le module csv : seulement quand une erreur est signalée)."""
+    with sniffed.path.open(encoding=sniffed.encoding, errors="replace", newline="") as fh:
+        for number, row in enumerate(csv.reader(fh, delimiter=sniffed.delimiter), start=1):
+            if number > 1 and wrong(row):
+                return f" (ligne {number})"
+    return ""
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _duck_error(exc: Exception, path: Path) -> DataError:
-    text = str(exc)
-    line = re.search(r"Line: (\d+)", text)
-    where = f" (ligne {line.group(1)})" if line else ""
-    col = re.search(r'converting column "([^"]+)"', text)
-    value = re.search(r'Could not convert string "([^"]*)"', text)
-    if col:
-        return DataError(f"« {path.name} »{where} : valeur « {value.group(1) if value else '?'}"
-                         f" » illisible comme nombre dans la colonne « {col.group(1)} ». Un "
-                         "export OFGL écrit les montants avec un point décimal : le fichier a "
-                         "peut-être été réenregistré par un tableur.", path)
-    found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+def _csv_error(exc: Exception, sniffed: Sniffed) -> DataError:
+    """Erreur d'Arrow traduite : fichier, ligne et colonne nommés."""
+    path, text = sniffed.path, str(exc)
+    width = len(sniffed.columns)
+    found = re.search(r"Expected (\d+) columns, got (\d+)", text)
     if found:
+        where = _bad_line(sniffed, lambda row: len(row) != width)
         return DataError(f"« {path.name} » est mal formé ou tronqué{where} : {found.group(2)} "
                          f"champ(s) au lieu de {found.group(1)}. Téléchargez à nouveau "
                          "l'export complet.", path)
-    return DataError(f"« {path.name} » est illisible comme export CSV{where} : "
+    col = re.search(r"column #(\d+)", text)
+    value = re.search(r"invalid value '([^']*)'", text)
+    if col and int(col.group(1)) < width:
+        index, bad = int(col.group(1)), value.group(1) if value else "?"
+        where = _bad_line(sniffed, lambda row: len(row) > index and row[index] == bad)
+        return DataError(f"« {path.name} »{where} : valeur « {bad} » illisible comme nombre "
+                         f"dans la colonne « {sniffed.columns[index]} ». Un export OFGL écrit "
+                         "les montants avec un point décimal : le fichier a peut-être été "
+                         "réenregistré par un tableur.", path)
+    return DataError(f"« {path.name} » est illisible comme export CSV : "
                      f"{text.splitlines()[0]}", path)
 
 
@@ -169,23 +174,72 @@ def _block_order(g_agr: np.ndarray, g_code: np.ndarray, g_year: np.ndarray, n_co
                       + (g_year - y0))
 
 
-def _encode(table, name: str) -> tuple[np.ndarray, list]:
+def _read_csv(sniffed: Sniffed, wanted: dict[str, str]):
+    """Colonnes utiles de l'export (nom → ``"texte"``, ``"nombre"`` ou ``"entier"``), lues
+    par Arrow sur tous les cœurs : les textes arrivent en dictionnaires (un entier par ligne,
+    chaque valeur distincte écrite une fois), les autres colonnes ne sont jamais converties."""
     import pyarrow as pa
-    import pyarrow.compute as pc
+    import pyarrow.csv as pcsv
 
+    kinds = {"texte": pa.dictionary(pa.int32(), pa.string()), "nombre": pa.float64(),
+             "entier": pa.int32()}
+    # l'en-tête (et son BOM) est sauté : les noms viennent de `sniff`
+    encoding = "utf-8" if sniffed.encoding in ("utf-8", "utf-8-sig") else sniffed.encoding
+    try:
+        return pcsv.read_csv(
+            sniffed.path,
+            read_options=pcsv.ReadOptions(column_names=sniffed.columns, skip_rows=1,
+                                          encoding=encoding),
+            parse_options=pcsv.ParseOptions(delimiter=sniffed.delimiter, quote_char='"',
+                                            double_quote=True),
+            convert_options=pcsv.ConvertOptions(
+                include_columns=list(wanted),
+                column_types={c: kinds[k] for c, k in wanted.items()},
+                strings_can_be_null=False))
+    except pa.ArrowInvalid as exc:
+        raise _csv_error(exc, sniffed) from exc
+
+
+def _text(table, name: str) -> tuple[np.ndarray, list[str]]:
+    """Colonne de texte lue en dictionnaire → (indices, valeurs) ; texte vide → −1."""
     col = table.column(name)
-    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    enc = pc.dictionary_encode(col)
-    idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
-    return idx, enc.dictionary.to_pylist()
+    if col.num_chunks == 0:
+        return np.empty(0, np.int32), []
+    col = col.unify_dictionaries()
+    values = col.chunk(0).dictionary.to_pylist()
+    idx = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in col.chunks]
+                         ).astype(np.int32, copy=False)
+    if "" in values:
+        remap = np.arange(len(values), dtype=np.int32)
+        remap[values.index("")] = -1
+        idx = remap[idx]
+    return idx, values
 
 
-def _numbers(table, name: str) -> np.ndarray:
-    col = table.column(name).to_numpy()
-    return np.asarray(col, dtype=float)
+def _numbers(table, name: str | None, rows: int) -> np.ndarray:
+    """Colonne numérique en flottants (vide → NaN) ; colonne absente → NaN partout."""
+    if name is None:
+        return np.full(rows, np.nan)
+    return np.asarray(table.column(name).to_numpy(), dtype=float)
 
 
-def read_ofgl(con, sniffed: Sniffed, cols: dict[str, str | None], *, level: str | None,
+def _first_of(parts: list[tuple[np.ndarray, list[str]]], rows: int
+              ) -> tuple[np.ndarray, list[str]]:
+    """Premier texte non vide parmi plusieurs colonnes codées (SIRET, libellé, type) : un
+    identifiant par valeur utilisée, dans l'ordre des colonnes."""
+    ids = np.full(rows, -1, np.int64)
+    names: list[str] = []
+    for idx, values in parts:
+        empty = ids < 0
+        ids[empty] = np.where(idx[empty] >= 0, idx[empty] + len(names), -1)
+        names += values
+    used = np.bincount(ids[ids >= 0], minlength=len(names)) > 0
+    compact = np.cumsum(used) - 1
+    remap = np.append(np.where(used, compact, -1), -1).astype(np.int32)
+    return remap[ids], [n for n, u in zip(names, used) if u]
+
+
+def read_ofgl(sniffed: Sniffed, cols: dict[str, str | None], *, level: str | None,
               budgets: Any) -> Parsed:
     """Export OFGL : un agrégat par ligne → deux indicateurs (montant en €, par habitant)."""
     path = sniffed.path
@@ -198,69 +252,65 @@ def read_ofgl(con, sniffed: Sniffed, cols: dict[str, str | None], *, level: str 
                         f"{', '.join(sniffed.columns)}.", path)
     per_budget = bool(cols["type"] and cols["montant"])
     mode, chosen, note = _budget_choice(budgets, per_budget, path)
-    types = {c: "VARCHAR" for c in sniffed.columns}
-    for key, kind in (("exercice", "INTEGER"), ("montant", "DOUBLE"), ("hab", "DOUBLE"),
-                      ("population", "DOUBLE"), ("bp", "DOUBLE"), ("ba", "DOUBLE")):
-        if cols[key]:
-            types[cols[key]] = kind
-    if len(types) != len(sniffed.columns):
+    if len(set(sniffed.columns)) != len(sniffed.columns):
         raise DataError(f"« {path.name} » : deux colonnes portent le même nom dans l'en-tête.",
                         path)
-    pop = _q(cols["population"]) if cols["population"] else "CAST(NULL AS DOUBLE)"
     if per_budget:
-        amount = _q(cols["montant"])
-        per_hab = _q(cols["hab"]) if cols["hab"] else f"{amount} / nullif({pop}, 0)"
-        kind = _q(cols["type"])
-        budget = "coalesce(" + ", ".join([f"nullif({_q(c)}, '')" for c in (
-            cols["siret"], cols["libelle_budget"]) if c] + [kind]) + ")"
-        label = _q(cols["libelle_budget"]) if cols["libelle_budget"] else budget
+        amount_col = cols["montant"]
     else:
-        column = {"principal": cols["bp"], "annexes": cols["ba"],
-                  "consolide": cols["montant"]}[mode]
-        if column is None:
+        amount_col = {"principal": cols["bp"], "annexes": cols["ba"],
+                      "consolide": cols["montant"]}[mode]
+        if amount_col is None:
             raise DataError(f"« {path.name} » : colonne du montant « {mode} » absente de "
                             "l'export OFGL consolidé (Montant BP, Montant BA, Montant).", path)
-        amount = _q(column)
-        per_hab = (_q(cols["hab"]) if mode == "consolide" and cols["hab"]
-                   else f"{amount} / nullif({pop}, 0)")
-        kind = budget = label = "'consolidé'"
-    strate = f"TRY_CAST({_q(cols['strate'])} AS INTEGER)" if cols["strate"] else "NULL"
-    struct = "{" + ", ".join(f"{_lit(c)}: '{t}'" for c, t in types.items()) + "}"
-    query = (
-        f"SELECT {_q(code_col)} AS code, {_q(cols['exercice'])} AS annee, "
-        f"{_q(cols['agregat'])} AS agregat, {kind} AS type_budget, {budget} AS budget, "
-        + (f"{label} AS libelle_budget, " if mode == "liste" else "")
-        + f"CAST({amount} AS DOUBLE) AS montant, CAST({per_hab} AS DOUBLE) AS hab, "
-        f"CAST({strate} AS DOUBLE) AS strate, {pop} AS population "
-        f"FROM read_csv({_lit(path)}, delim={_lit(sniffed.delimiter)}, quote='\"', "
-        f"escape='\"', header=true, auto_detect=false, columns={struct}, "
-        f"encoding={_lit(sniffed.duck_encoding)})")
-    try:
-        table = con.sql(query).to_arrow_table()
-        con.execute("SET memory_limit = '64MB'")  # DuckDB rend ses tampons de lecture
-    except Exception as exc:  # duckdb.Error : message traduit, fichier et colonne nommés
-        if "duckdb" in type(exc).__module__:
-            raise _duck_error(exc, path) from exc
-        raise
-    if table.num_rows == 0:
+    hab_col = cols["hab"] if per_budget or mode == "consolide" else None
+    wanted = {code_col: "texte", cols["exercice"]: "entier", cols["agregat"]: "texte",
+              amount_col: "nombre"}
+    for key, kind in (("hab", "nombre"), ("population", "nombre"), ("strate", "texte")):
+        if cols[key] and (key != "hab" or hab_col):
+            wanted[cols[key]] = kind
+    if per_budget:
+        wanted.update({cols[k]: "texte" for k in ("type", "siret", "libelle_budget")
+                       if cols[k]})
+    table = _read_csv(sniffed, wanted)
+    rows = table.num_rows
+    if rows == 0:
         raise DataError(f"« {path.name} » ne contient aucune ligne de données.", path)
-    parsed = Parsed(level=level, meta=pd.DataFrame(columns=META_COLUMNS),
-                    rows_read=table.num_rows)
-    code, codes = _encode(table, "code")
+    parsed = Parsed(level=level, meta=pd.DataFrame(columns=META_COLUMNS), rows_read=rows)
+    code, codes = _text(table, code_col)
     # dictionnaire des codes trié : la table longue sort déjà dans l'ordre de `_finish`
-    perm = sorted(range(len(codes)), key=lambda i: str(codes[i]))
+    perm = sorted(range(len(codes)), key=lambda i: codes[i])
     rank = np.empty(len(codes) + 1, np.int32)
     rank[perm], rank[-1] = np.arange(len(codes), dtype=np.int32), -1
     code, codes = rank[code], [codes[i] for i in perm]
-    agr, agregats = _encode(table, "agregat")
-    typ, kinds = _encode(table, "type_budget")
-    bud, budget_names = _encode(table, "budget")
+    agr, agregats = _text(table, cols["agregat"])
     import pyarrow.compute as pc
 
-    year = pc.fill_null(table.column("annee"), -1).to_numpy().astype(np.int64)
-    montant, hab = _numbers(table, "montant"), _numbers(table, "hab")
-    strate, population = _numbers(table, "strate"), _numbers(table, "population")
-    labels = _encode(table, "libelle_budget") if mode == "liste" else None
+    year = pc.fill_null(table.column(cols["exercice"]), -1).to_numpy().astype(np.int64)
+    montant = _numbers(table, amount_col, rows)
+    population = _numbers(table, cols["population"], rows)
+    if hab_col:
+        hab = _numbers(table, hab_col, rows)
+    else:  # pas de colonne par habitant : montant / population (vide si population nulle)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hab = np.where(population != 0, montant / population, np.nan)
+    strate = np.full(rows, np.nan)
+    if cols["strate"]:  # comme TRY_CAST : un libellé non numérique donne une strate vide
+        idx, values = _text(table, cols["strate"])
+        numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce"
+                                ).to_numpy(float)
+        strate = np.append(numbers, np.nan)[idx]
+    labels = None
+    if per_budget:
+        typ, kinds = _text(table, cols["type"])
+        bud, budget_names = _first_of([_text(table, cols[k]) for k in (
+            "siret", "libelle_budget") if cols[k]] + [(typ, kinds)], rows)
+        if mode == "liste":
+            labels = _text(table, cols["libelle_budget"]) if cols["libelle_budget"] else \
+                (bud, budget_names)
+    else:
+        typ, kinds = np.zeros(rows, np.int32), ["consolidé"]
+        bud, budget_names = typ, kinds
     del table
     import pyarrow as pa
 
