@@ -6,11 +6,12 @@ l'export ``ofgl-base-communes`` de data.ofgl.fr (42 colonnes, ``;``, UTF-8 avec 
 principal, plus des budgets annexes (mêmes agrégats) pour une partie des communes.
 
 Chaque variante tourne dans un sous-processus neuf (mémoire de pointe = ``ru_maxrss`` du
-processus : tracemalloc ne voit pas la mémoire de DuckDB ni d'Arrow), en alternance kit /
+processus : tracemalloc ne voit pas la mémoire d'Arrow), en alternance kit /
 pandas, ``--repeat`` fois ; on garde le meilleur temps de chaque côté.
 
-- **kit** : ``read_open_data(csv)`` (DuckDB lit le CSV, types explicites, codes en texte ;
-  contrôle des codes, budget principal, deux indicateurs par agrégat, compte rendu), puis
+- **kit** : ``read_open_data(csv)`` (le lecteur CSV d'Arrow lit les seules colonnes utiles,
+  textes en dictionnaires, sur tous les cœurs ; contrôle des codes, budget principal, deux
+  indicateurs par agrégat, compte rendu), puis
   ``position_all`` de chaque commune dans sa strate (colonne « Strate population » du
   fichier) : rang et percentile, par indicateur ;
 - **pandas** (la même chose écrite simplement, la référence du ratio) : ``read_csv`` du
@@ -20,6 +21,12 @@ pandas, ``--repeat`` fois ; on garde le meilleur temps de chaque côté.
 - **pandas_usecols** (pour information) : le même script avec ``usecols=`` (seules les 7
   colonnes utiles sont lues), variante qu'un analyste averti écrirait ; le ratio contre elle
   est affiché aussi.
+
+Contrôle : les deux côtés calculent la même chose. Hors chronomètre, chaque sous-processus
+renvoie le rang (1 = la plus forte valeur de la strate) et le percentile des communes dont le
+code finit par « 001 » (une centaine, chaque agrégat, montant et par habitant) ; le rang côté
+pandas est recalculé par ``rank(method="min", ascending=False)`` sur son tableau large. Les
+deux échantillons doivent être identiques (ligne « contrôle : … »).
 
 Le générateur tourne lui aussi dans un sous-processus : sous Linux, ``ru_maxrss`` d'un
 processus fils hérite de la pointe du parent au moment du ``fork``.
@@ -34,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import resource
 import subprocess
 import sys
@@ -136,8 +144,6 @@ def worker(kind: str, path: Path) -> dict:
 
     warnings.simplefilter("ignore")
     if kind == "kit":  # imports hors chronomètre, comme celui de pandas
-        import duckdb  # noqa: F401
-
         from kit.benchmark import position_all, read_open_data
     start = time.perf_counter()
     if kind == "kit":
@@ -194,7 +200,7 @@ def _sample_pandas(wide, pct) -> dict[str, list]:
     out = {}
     for ((code, _, year), row), (_, ranks) in zip(pct[mask].iterrows(), rang[mask].iterrows()):
         for (column, agregat), value in row.items():
-            if value == value:  # valeur présente
+            if not math.isnan(value):  # valeur présente
                 kind = "montant" if column == MONTANT else "hab"
                 out[f"{code}|{agregat}|{kind}|{int(year)}"] = [
                     int(ranks[(column, agregat)]), float(value)]
@@ -242,8 +248,9 @@ def main() -> None:
                               str(args.rows)], check=True, capture_output=True, text=True,
                              cwd=ROOT)
         total = int(out.stdout.strip().splitlines()[-1])
-        print(f"export synthétique : {total:,} lignes, {path.stat().st_size / 2**20:.0f} Mio, "
-              f"écrit en {time.perf_counter() - t0:.1f} s".replace(",", " "))
+        print(f"export synthétique : {total:,} lignes".replace(",", " ")
+              + f", {path.stat().st_size / 2**20:.0f} Mio, écrit en "
+              f"{time.perf_counter() - t0:.1f} s")
         results: dict[str, list[dict]] = {"kit": [], "pandas": [], "pandas_usecols": []}
         for _ in range(args.repeat):
             for kind, runs in results.items():
