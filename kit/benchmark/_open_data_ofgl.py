@@ -31,7 +31,10 @@ from kit.errors import DataError, KitError
 
 __all__ = ["ofgl_columns", "read_ofgl"]
 
-_OFGL_LEVEL = {"commune": "commune", "gfp": "epci", "epci": "epci", "dept": "departement",
+#: Valeurs de la colonne « Catégorie » des jeux ``ofgl-base-communes``, ``-gfp``,
+#: ``-departements`` et ``-regions`` (et de leurs versions consolidées) → niveau du kit.
+_OFGL_LEVEL = {"commune": "commune", "com": "commune", "gfp": "epci", "epci": "epci",
+               "groupement": "epci", "dept": "departement", "dep": "departement",
                "departement": "departement", "reg": "region", "region": "region"}
 _KINDS = {"principal": "principal", "bp": "principal", "budget_principal": "principal",
           "annexes": "annexes", "annexe": "annexes", "ba": "annexes",
@@ -64,7 +67,10 @@ def ofgl_columns(columns: list[str]) -> dict[str, str | None]:
         "commune": find_column(columns, r"code_insee_\d{4}_commune", "code_insee_collectivite"),
         "departement": find_column(columns, r"code_insee_\d{4}_departement"),
         "region": find_column(columns, r"code_insee_\d{4}_region"),
-        "epci": find_column(columns, "code_siren_collectivite"),
+        # groupements à fiscalité propre : SIREN de la collectivité, sinon celui de l'EPCI
+        "epci": find_column(columns, "code_siren_collectivite", r"code_siren_\d{4}_epci"),
+        "epci_propre": find_column(columns, r"code_siren_\d{4}_epci"),
+        "nature": find_column(columns, r"nature_juridique(_\d{4})?(_abregee)?"),
     }
 
 
@@ -112,7 +118,11 @@ def _level(sniffed: Sniffed, cols: dict[str, str | None]) -> str:
                 key = normalize_label(row[position]) if len(row) > position else ""
                 if key in _OFGL_LEVEL:
                     return _OFGL_LEVEL[key]
-    for key in ("commune", "departement", "region"):
+    if cols["commune"]:
+        return "commune"
+    if cols["nature"] or cols["epci_propre"]:  # export des groupements (GFP)
+        return "epci"
+    for key in ("departement", "region"):
         if cols[key]:
             return key
     raise DataError(f"« {sniffed.path.name} » : niveau des collectivités de l'export OFGL "
@@ -336,7 +346,11 @@ def read_ofgl(sniffed: Sniffed, cols: dict[str, str | None], *, level: str | Non
     y0 = int(year[rows].min()) if len(rows) else 0
     ny = int(year[rows].max()) - y0 + 1 if len(rows) else 1
     n_agr = max(len(agregats), 1)
-    key = (bud[rows].astype(np.int64) * n_agr + agr[rows]) * ny + (year[rows] - y0)
+    # clé d'un budget : collectivité et budget (dans un export consolidé, toutes les lignes
+    # portent le même budget « consolidé » : c'est la collectivité qui les distingue)
+    n_bud = len(budget_names) + 1  # budget sans identifiant (−1) : une case à part
+    key = ((code[rows].astype(np.int64) * n_bud + bud[rows] + 1) * n_agr + agr[rows]) * ny \
+        + (year[rows] - y0)
     bad = np.zeros(len(rows), bool)
     if _has_repeats(key):  # doublons : tri pour les regrouper
         order = np.argsort(key, kind="stable")
