@@ -26,7 +26,8 @@ rattachée à la commune actuelle quand elle est seule à porter la valeur, code
 écartés). ``attrs["lecture"]`` raconte la lecture en français, ligne à ligne.
 
 Modules : ce module (reconnaissance de la source, tables « autre », configuration),
-`kit.benchmark._open_data_ofgl` (OFGL : Arrow lit le CSV, numpy agrège),
+`kit.benchmark._open_data_ofgl` (OFGL : Arrow lit le CSV, numpy agrège ;
+`kit.benchmark._arrow_csv` : lecture du CSV par Arrow),
 `kit.benchmark._open_data_formats` (DGFiP, DGCL, lecture des CSV),
 `kit.benchmark._open_data_check` (contrôle commun et table de sortie),
 `kit.benchmark._definitions` (définitions livrées).

@@ -5,8 +5,10 @@ avec des types explicites : codes, agrégats, types et identifiants de budget ar
 dictionnaires (un entier par ligne, chaque texte distinct écrit une fois), montants en
 nombres. Les budgets sont ensuite dédoublonnés puis additionnés avec numpy, sans jamais
 revenir à une table de textes : un export de toutes les communes (2 millions de lignes) se lit
-en quelques secondes, sous 1 Gio. Mesures et comparaison avec DuckDB (plus lent ici : ses
-chaînes sont recopiées vers Arrow puis recodées) : ``benchmarks/bench_open_data.py``.
+en quelques secondes, sous 1 Gio (``benchmarks/bench_open_data.py``). DuckDB, qui lisait ce
+CSV auparavant, est plus lent ici : ses chaînes sont recopiées vers Arrow puis recodées en
+entiers (sur 2 millions de lignes, 1,4 s de calcul contre 1,1 s, et des centaines de Mio de
+mémoire neuve en plus).
 
 Règles (voir `kit.benchmark._open_data`) : un budget n'est compté qu'une fois par agrégat et
 par exercice (lignes répétées à l'identique gardées une fois, montants contradictoires
@@ -17,7 +19,6 @@ n'additionne jamais principal et annexes.
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from kit._parse import normalize_label
+from kit.benchmark._arrow_csv import first_text, number_column, read_columns, text_column
 from kit.benchmark._definitions import OFGL
 from kit.benchmark._open_data_formats import META_COLUMNS, Parsed, Sniffed, find_column
 from kit.errors import DataError, KitError
@@ -72,39 +74,6 @@ def ofgl_columns(columns: list[str]) -> dict[str, str | None]:
         "epci_propre": find_column(columns, r"code_siren_\d{4}_epci"),
         "nature": find_column(columns, r"nature_juridique(_\d{4})?(_abregee)?"),
     }
-
-
-def _bad_line(sniffed: Sniffed, wrong) -> str:
-    """« (ligne N) » de la première ligne du fichier pour laquelle ``wrong(champs)`` est vrai
-    (relu avec le module csv : seulement quand une erreur est signalée)."""
-    with sniffed.path.open(encoding=sniffed.encoding, errors="replace", newline="") as fh:
-        for number, row in enumerate(csv.reader(fh, delimiter=sniffed.delimiter), start=1):
-            if number > 1 and wrong(row):
-                return f" (ligne {number})"
-    return ""
-
-
-def _csv_error(exc: Exception, sniffed: Sniffed) -> DataError:
-    """Erreur d'Arrow traduite : fichier, ligne et colonne nommés."""
-    path, text = sniffed.path, str(exc)
-    width = len(sniffed.columns)
-    found = re.search(r"Expected (\d+) columns, got (\d+)", text)
-    if found:
-        where = _bad_line(sniffed, lambda row: len(row) != width)
-        return DataError(f"« {path.name} » est mal formé ou tronqué{where} : {found.group(2)} "
-                         f"champ(s) au lieu de {found.group(1)}. Téléchargez à nouveau "
-                         "l'export complet.", path)
-    col = re.search(r"column #(\d+)", text)
-    value = re.search(r"invalid value '([^']*)'", text)
-    if col and int(col.group(1)) < width:
-        index, bad = int(col.group(1)), value.group(1) if value else "?"
-        where = _bad_line(sniffed, lambda row: len(row) > index and row[index] == bad)
-        return DataError(f"« {path.name} »{where} : valeur « {bad} » illisible comme nombre "
-                         f"dans la colonne « {sniffed.columns[index]} ». Un export OFGL écrit "
-                         "les montants avec un point décimal : le fichier a peut-être été "
-                         "réenregistré par un tableur.", path)
-    return DataError(f"« {path.name} » est illisible comme export CSV : "
-                     f"{text.splitlines()[0]}", path)
 
 
 def _level(sniffed: Sniffed, cols: dict[str, str | None]) -> str:
@@ -187,71 +156,6 @@ def _block_order(g_agr: np.ndarray, g_code: np.ndarray, g_year: np.ndarray, n_co
                       + (g_year - y0))
 
 
-def _read_csv(sniffed: Sniffed, wanted: dict[str, str]):
-    """Colonnes utiles de l'export (nom → ``"texte"``, ``"nombre"`` ou ``"entier"``), lues
-    par Arrow sur tous les cœurs : les textes arrivent en dictionnaires (un entier par ligne,
-    chaque valeur distincte écrite une fois), les autres colonnes ne sont jamais converties."""
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-
-    kinds = {"texte": pa.dictionary(pa.int32(), pa.string()), "nombre": pa.float64(),
-             "entier": pa.int32()}
-    # l'en-tête (et son BOM) est sauté : les noms viennent de `sniff`
-    encoding = "utf-8" if sniffed.encoding in ("utf-8", "utf-8-sig") else sniffed.encoding
-    try:
-        return pcsv.read_csv(
-            sniffed.path,
-            read_options=pcsv.ReadOptions(column_names=sniffed.columns, skip_rows=1,
-                                          encoding=encoding),
-            parse_options=pcsv.ParseOptions(delimiter=sniffed.delimiter, quote_char='"',
-                                            double_quote=True),
-            convert_options=pcsv.ConvertOptions(
-                include_columns=list(wanted),
-                column_types={c: kinds[k] for c, k in wanted.items()},
-                strings_can_be_null=False))
-    except pa.ArrowInvalid as exc:
-        raise _csv_error(exc, sniffed) from exc
-
-
-def _text(table, name: str) -> tuple[np.ndarray, list[str]]:
-    """Colonne de texte lue en dictionnaire → (indices, valeurs) ; texte vide → −1."""
-    col = table.column(name)
-    if col.num_chunks == 0:
-        return np.empty(0, np.int32), []
-    col = col.unify_dictionaries()
-    values = col.chunk(0).dictionary.to_pylist()
-    idx = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in col.chunks]
-                         ).astype(np.int32, copy=False)
-    if "" in values:
-        remap = np.arange(len(values), dtype=np.int32)
-        remap[values.index("")] = -1
-        idx = remap[idx]
-    return idx, values
-
-
-def _numbers(table, name: str | None, rows: int) -> np.ndarray:
-    """Colonne numérique en flottants (vide → NaN) ; colonne absente → NaN partout."""
-    if name is None:
-        return np.full(rows, np.nan)
-    return np.asarray(table.column(name).to_numpy(), dtype=float)
-
-
-def _first_of(parts: list[tuple[np.ndarray, list[str]]], rows: int
-              ) -> tuple[np.ndarray, list[str]]:
-    """Premier texte non vide parmi plusieurs colonnes codées (SIRET, libellé, type) : un
-    identifiant par valeur utilisée, dans l'ordre des colonnes."""
-    ids = np.full(rows, -1, np.int64)
-    names: list[str] = []
-    for idx, values in parts:
-        empty = ids < 0
-        ids[empty] = np.where(idx[empty] >= 0, idx[empty] + len(names), -1)
-        names += values
-    used = np.bincount(ids[ids >= 0], minlength=len(names)) > 0
-    compact = np.cumsum(used) - 1
-    remap = np.append(np.where(used, compact, -1), -1).astype(np.int32)
-    return remap[ids], [n for n, u in zip(names, used) if u]
-
-
 def read_ofgl(sniffed: Sniffed, cols: dict[str, str | None], *, level: str | None,
               budgets: Any) -> Parsed:
     """Export OFGL : un agrégat par ligne → deux indicateurs (montant en €, par habitant)."""
@@ -285,41 +189,41 @@ def read_ofgl(sniffed: Sniffed, cols: dict[str, str | None], *, level: str | Non
     if per_budget:
         wanted.update({cols[k]: "texte" for k in ("type", "siret", "libelle_budget")
                        if cols[k]})
-    table = _read_csv(sniffed, wanted)
+    table = read_columns(sniffed, wanted)
     rows = table.num_rows
     if rows == 0:
         raise DataError(f"« {path.name} » ne contient aucune ligne de données.", path)
     parsed = Parsed(level=level, meta=pd.DataFrame(columns=META_COLUMNS), rows_read=rows)
-    code, codes = _text(table, code_col)
+    code, codes = text_column(table, code_col)
     # dictionnaire des codes trié : la table longue sort déjà dans l'ordre de `_finish`
     perm = sorted(range(len(codes)), key=lambda i: codes[i])
     rank = np.empty(len(codes) + 1, np.int32)
     rank[perm], rank[-1] = np.arange(len(codes), dtype=np.int32), -1
     code, codes = rank[code], [codes[i] for i in perm]
-    agr, agregats = _text(table, cols["agregat"])
+    agr, agregats = text_column(table, cols["agregat"])
     import pyarrow.compute as pc
 
     year = pc.fill_null(table.column(cols["exercice"]), -1).to_numpy().astype(np.int64)
-    montant = _numbers(table, amount_col, rows)
-    population = _numbers(table, cols["population"], rows)
+    montant = number_column(table, amount_col, rows)
+    population = number_column(table, cols["population"], rows)
     if hab_col:
-        hab = _numbers(table, hab_col, rows)
+        hab = number_column(table, hab_col, rows)
     else:  # pas de colonne par habitant : montant / population (vide si population nulle)
         with np.errstate(divide="ignore", invalid="ignore"):
             hab = np.where(population != 0, montant / population, np.nan)
     strate = np.full(rows, np.nan)
     if cols["strate"]:  # comme TRY_CAST : un libellé non numérique donne une strate vide
-        idx, values = _text(table, cols["strate"])
+        idx, values = text_column(table, cols["strate"])
         numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce"
                                 ).to_numpy(float)
         strate = np.append(numbers, np.nan)[idx]
     labels = None
     if per_budget:
-        typ, kinds = _text(table, cols["type"])
-        bud, budget_names = _first_of([_text(table, cols[k]) for k in (
+        typ, kinds = text_column(table, cols["type"])
+        bud, budget_names = first_text([text_column(table, cols[k]) for k in (
             "siret", "libelle_budget") if cols[k]] + [(typ, kinds)], rows)
         if mode == "liste":
-            labels = _text(table, cols["libelle_budget"]) if cols["libelle_budget"] else \
+            labels = text_column(table, cols["libelle_budget"]) if cols["libelle_budget"] else \
                 (bud, budget_names)
     else:
         typ, kinds = np.zeros(rows, np.int32), ["consolidé"]
