@@ -280,9 +280,8 @@ def read_ofgl(sniffed: Sniffed, cols: dict[str, str | None], *, level: str | Non
     if bad.any():
         m, h = np.where(bad, np.nan, m), np.where(bad, np.nan, h)
     if not _has_repeats(key):  # un seul budget par collectivité : rien à additionner
-        g_year, g_agr, g_code = key % ny + y0, (key // ny) % n_agr, key // ny // n_agr
-        return _finish_ofgl(parsed, agregats, suffix, scope, codes, g_code, g_agr, g_year,
-                            m, h)
+        return _finish_ofgl(parsed, agregats, suffix, scope, codes, code[rows], agr[rows],
+                            year[rows], m, h)
     uniq = np.sort(key)
     uniq = uniq[np.r_[True, uniq[1:] != uniq[:-1]]]
     inverse = np.searchsorted(uniq, key)
@@ -315,26 +314,27 @@ def _finish_ofgl(parsed, agregats, suffix, scope, codes, g_code, g_agr, g_year, 
                 meta_rows.append((ident_j, lab_j, unit, sens, bool(known)))
             to_ident[a, j] = idents[ident_j]
     parsed.meta = pd.DataFrame(meta_rows, columns=META_COLUMNS)
-    # lignes rangées par agrégat, code, exercice, puis blocs dans l'ordre des identifiants
+    # lignes rangées par agrégat, code, exercice, puis blocs dans l'ordre des identifiants :
+    # chaque colonne est recopiée une seule fois, directement à sa place
     order = _block_order(g_agr, g_code, g_year, len(codes), n_agr)
-    g_code, g_agr, g_year = g_code[order], g_agr[order], g_year[order]
-    sum_m, sum_h = sum_m[order], sum_h[order]
-    bounds = np.searchsorted(g_agr, np.arange(n_agr + 1))
-    blocks = []
-    for ident in sorted(idents):
-        target = idents[ident]
-        parts = [(slice(bounds[a], bounds[a + 1]), j) for a in range(n_agr) for j in (0, 1)
-                 if to_ident[a, j] == target]
-        blocks.append((target, parts))
-    def gather(array_of):
-        return np.concatenate([array_of(sl, j) for _, parts in blocks for sl, j in parts])
-    parsed.long = {
-        "code_idx": gather(lambda sl, j: g_code[sl]).astype(np.int32), "codes": codes,
-        "ind_idx": np.concatenate([np.full(sl.stop - sl.start, target, np.int32)
-                                   for target, parts in blocks for sl, _ in parts]),
-        "annee": gather(lambda sl, j: g_year[sl]),
-        "valeur": gather(lambda sl, j: (sum_m if j == 0 else sum_h)[sl])}
-    used = int(np.count_nonzero(np.bincount(g_agr, minlength=1)))
+    per_agr = np.bincount(g_agr, minlength=n_agr)
+    bounds = np.concatenate(([0], np.cumsum(per_agr)))
+    parts = [(idents[ident], a, j) for ident in sorted(idents) for a in range(n_agr)
+             for j in (0, 1) if to_ident[a, j] == idents[ident]]
+    total = int(sum(per_agr[a] for _, a, _ in parts))
+    long = {"code_idx": np.empty(total, np.int32), "ind_idx": np.empty(total, np.int32),
+            "annee": np.empty(total, np.int64), "valeur": np.empty(total, np.float64)}
+    sources = {"code_idx": g_code, "annee": g_year}
+    start = 0
+    for target, a, j in parts:
+        rows = order[bounds[a]:bounds[a + 1]]
+        end = start + len(rows)
+        for name, source in (*sources.items(), ("valeur", sum_m if j == 0 else sum_h)):
+            long[name][start:end] = source[rows]
+        long["ind_idx"][start:end] = target
+        start = end
+    parsed.long = {**long, "codes": codes}
+    used = int(np.count_nonzero(per_agr))
     parsed.lecture.append(f"{used} agrégat(s), deux indicateurs chacun : montant (€) et "
                           "montant par habitant (€/hab).")
     return parsed
