@@ -325,11 +325,12 @@ class TestNiveauxOfgl:
         assert _value(tous, "971", "depenses_fonctionnement_consolide", 2023) == \
             total["971", "Dépenses de fonctionnement"]
 
-    def test_export_reenregistre_en_windows_1252_et_champs_entre_guillemets(
+    def test_windows_1252_et_champs_entre_guillemets(
             self, tmp_path: Path) -> None:
         rows = _gfp_rows()
         for row in rows:  # « ; » dans un libellé : champ entre guillemets
             row["Libellé Budget"] = f"{row['Libellé Budget']} ; régie"
+        rows[1]["Libellé Budget"] = "SAISI SUR\nDEUX LIGNES"  # retour à la ligne entre guillemets
         utf8 = _write(tmp_path / "gfp_utf8.csv", GFP_HEADER, rows)
         latin = tmp_path / "gfp_cp1252.csv"
         latin.write_bytes(utf8.read_text(encoding="utf-8-sig").encode("cp1252"))
@@ -430,6 +431,15 @@ class TestErreurs:
         bad = tmp_path / "ofgl_abime.csv"
         bad.write_text(text.replace(";7758913.27;", ";77x;", 1), encoding="utf-8")
         with pytest.raises(DataError, match="ofgl_abime.csv.*« 77x ».*colonne « Montant »"):
+            bm.read_open_data(bad)
+
+    def test_ligne_mal_formee_nommee(self, tmp_path: Path) -> None:
+        lines = _real(OFGL).read_text(encoding="utf-8-sig").splitlines()
+        lines[100] += ";champ en trop"  # ligne 101 du fichier, en-tête compris
+        bad = tmp_path / "ofgl_champ_en_trop.csv"
+        bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with pytest.raises(DataError, match=r"ofgl_champ_en_trop.csv.*\(ligne 101\).*43 "
+                                            r"champ\(s\) au lieu de 42"):
             bm.read_open_data(bad)
 
     def test_autre_source_que_demandee(self) -> None:

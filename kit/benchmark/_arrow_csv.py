@@ -25,9 +25,10 @@ def _bad_line(sniffed: Sniffed, wrong) -> str:
     """« (ligne N) » de la première ligne du fichier pour laquelle ``wrong(champs)`` est vrai
     (relu avec le module csv : seulement quand une erreur est signalée)."""
     with sniffed.path.open(encoding=sniffed.encoding, errors="replace", newline="") as fh:
-        for number, row in enumerate(csv.reader(fh, delimiter=sniffed.delimiter), start=1):
+        reader = csv.reader(fh, delimiter=sniffed.delimiter)
+        for number, row in enumerate(reader, start=1):
             if number > 1 and wrong(row):
-                return f" (ligne {number})"
+                return f" (ligne {reader.line_num})"
     return ""
 
 
@@ -65,17 +66,29 @@ def read_columns(sniffed: Sniffed, wanted: dict[str, str]):
              "entier": pa.int32()}
     # l'en-tête (et son BOM) est sauté : les noms viennent de `sniff`
     encoding = "utf-8" if sniffed.encoding in ("utf-8", "utf-8-sig") else sniffed.encoding
-    try:
+
+    def read(newlines: bool):
         return pcsv.read_csv(
             sniffed.path,
             read_options=pcsv.ReadOptions(column_names=sniffed.columns, skip_rows=1,
                                           encoding=encoding),
             parse_options=pcsv.ParseOptions(delimiter=sniffed.delimiter, quote_char='"',
-                                            double_quote=True),
+                                            double_quote=True, newlines_in_values=newlines),
             convert_options=pcsv.ConvertOptions(
                 include_columns=list(wanted),
                 column_types={c: kinds[k] for c, k in wanted.items()},
                 strings_can_be_null=False))
+
+    try:
+        try:
+            return read(newlines=False)
+        except pa.ArrowInvalid as exc:
+            # nombre de champs inattendu : peut-être un retour à la ligne dans un champ entre
+            # guillemets (libellé saisi sur deux lignes) ; relecture qui les accepte, plus
+            # lente, seulement dans ce cas
+            if "Expected" not in str(exc):
+                raise
+            return read(newlines=True)
     except pa.ArrowInvalid as exc:
         raise _csv_error(exc, sniffed) from exc
 
