@@ -129,13 +129,16 @@ def _has_repeats(key: np.ndarray) -> bool:
     """Vrai si une clé (entière, positive) apparaît deux fois.
 
     Clés déjà strictement croissantes (un export rangé par collectivité) : un seul passage ;
-    sinon un comptage (`np.bincount`) quand les clés sont assez serrées, un tri au-delà."""
+    sinon un marquage des clés vues (un octet par clé possible) quand elles sont assez
+    serrées, un tri au-delà."""
     if len(key) < 2:
         return False
     if bool((key[1:] > key[:-1]).all()):
         return False
     if int(key.max()) <= 4 * len(key) + 1024:
-        return bool(np.bincount(key).max() > 1)
+        seen = np.zeros(int(key.max()) + 1, bool)
+        seen[key] = True
+        return int(np.count_nonzero(seen)) < len(key)
     ordered = np.sort(key)
     return bool((ordered[1:] == ordered[:-1]).any())
 
@@ -211,12 +214,13 @@ def read_ofgl(sniffed: Sniffed, cols: dict[str, str | None], *, level: str | Non
     else:  # pas de colonne par habitant : montant / population (vide si population nulle)
         with np.errstate(divide="ignore", invalid="ignore"):
             hab = np.where(population != 0, montant / population, np.nan)
-    strate = np.full(rows, np.nan)
-    if cols["strate"]:  # comme TRY_CAST : un libellé non numérique donne une strate vide
+    if cols["strate"]:  # un libellé non numérique donne une strate vide
         idx, values = text_column(table, cols["strate"])
         numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce"
                                 ).to_numpy(float)
         strate = np.append(numbers, np.nan)[idx]
+    else:
+        strate = np.full(rows, np.nan)
     labels = None
     if per_budget:
         typ, kinds = text_column(table, cols["type"])
