@@ -205,7 +205,8 @@ def _small_int(values: np.ndarray) -> np.ndarray:
     return values.astype(np.int64, copy=False)
 
 
-def _read_numpy(values: pd.DataFrame | str | Path) -> dict[str, object]:
+def _read_numpy(values: pd.DataFrame | str | Path, *, own_values: bool = True
+                ) -> dict[str, object]:
     """Colonnes de la table longue en tableaux numpy compacts : codes et indicateurs en
     entiers (−1 si vide) + catégories, années entières (``annee_ok`` : année renseignée),
     valeurs en flottants (NaN si vide). Un fichier Parquet est lu colonne par colonne."""
@@ -219,9 +220,10 @@ def _read_numpy(values: pd.DataFrame | str | Path) -> dict[str, object]:
                          for c in ("annee", "valeur"))  # déjà numériques : aucune copie
         ok = annee.notna().to_numpy()
         years = annee.to_numpy(np.int64) if ok.all() else annee.fillna(0).to_numpy(np.int64)
-        # copie : le moteur peut réécrire ce tableau (écart à la médiane) sans toucher au
-        # DataFrame reçu
-        valeur = valeur.to_numpy(float, na_value=np.nan, copy=True)
+        # copie (``own_values``) quand le moteur réécrit ce tableau (écart à la médiane) ou le
+        # renvoie (colonne ``valeur``) : le DataFrame reçu n'est jamais touché ; sinon il est
+        # seulement lu, sans copie s'il est déjà en flottants
+        valeur = valeur.to_numpy(float, na_value=np.nan, copy=own_values)
         return {"code": code, "code_cats": code_cats, "ind": _small_int(ind),
                 "ind_cats": ind_cats, "annee": _small_int(years),
                 "annee_ok": ok, "valeur": valeur}
@@ -293,7 +295,7 @@ def _position_numpy(values: pd.DataFrame | str | Path, groups: pd.DataFrame,
     """Moteur numpy : tri global (stable, par base) sur la clé de partition, puis tri des
     valeurs partition par partition, réparti entre les cœurs ; les colonnes du résultat sont
     ensuite calculées ligne à ligne, dans l'ordre reçu."""
-    data = _read_numpy(values)
+    data = _read_numpy(values, own_values="valeur" in columns or "ecart" in columns)
     code, ind, annee, valeur = data["code"], data["ind"], data["annee"], data["valeur"]
     total = len(valeur)
     position = pd.Index(groups["code"].astype(str)).get_indexer(data["code_cats"])
