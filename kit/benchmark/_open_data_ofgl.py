@@ -6,9 +6,9 @@ dictionnaires (un entier par ligne, chaque texte distinct écrit une fois), mont
 nombres. Les budgets sont ensuite dédoublonnés puis additionnés avec numpy, sans jamais
 revenir à une table de textes : un export de toutes les communes (2 millions de lignes) se lit
 en quelques secondes, sous 1 Gio (``benchmarks/bench_open_data.py``). DuckDB, qui lisait ce
-CSV auparavant, est plus lent ici : ses chaînes sont recopiées vers Arrow puis recodées en
-entiers (sur 2 millions de lignes, 1,4 s de calcul contre 1,1 s, et des centaines de Mio de
-mémoire neuve en plus).
+CSV auparavant, le lit à peu près aussi vite, mais rend des chaînes qu'il fallait ensuite
+recoder en entiers, avec environ 200 Mio de mémoire de plus (mesures sur 2 millions de
+lignes) ; ses agrégations SQL (doublons, sommes des budgets) étaient plus lentes que numpy.
 
 Règles (voir `kit.benchmark._open_data`) : un budget n'est compté qu'une fois par agrégat et
 par exercice (lignes répétées à l'identique gardées une fois, montants contradictoires
