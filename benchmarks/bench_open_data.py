@@ -6,11 +6,12 @@ l'export ``ofgl-base-communes`` de data.ofgl.fr (42 colonnes, ``;``, UTF-8 avec 
 principal, plus des budgets annexes (mêmes agrégats) pour une partie des communes.
 
 Chaque variante tourne dans un sous-processus neuf (mémoire de pointe = ``ru_maxrss`` du
-processus : tracemalloc ne voit pas la mémoire de DuckDB ni d'Arrow), en alternance kit /
+processus : tracemalloc ne voit pas la mémoire d'Arrow), en alternance kit /
 pandas, ``--repeat`` fois ; on garde le meilleur temps de chaque côté.
 
-- **kit** : ``read_open_data(csv)`` (DuckDB lit le CSV, types explicites, codes en texte ;
-  contrôle des codes, budget principal, deux indicateurs par agrégat, compte rendu), puis
+- **kit** : ``read_open_data(csv)`` (le lecteur CSV d'Arrow lit les seules colonnes utiles,
+  textes en dictionnaires, sur tous les cœurs ; contrôle des codes, budget principal, deux
+  indicateurs par agrégat, compte rendu), puis
   ``position_all`` de chaque commune dans sa strate (colonne « Strate population » du
   fichier) : rang et percentile, par indicateur ;
 - **pandas** (la même chose écrite simplement, la référence du ratio) : ``read_csv`` du
@@ -20,6 +21,12 @@ pandas, ``--repeat`` fois ; on garde le meilleur temps de chaque côté.
 - **pandas_usecols** (pour information) : le même script avec ``usecols=`` (seules les 7
   colonnes utiles sont lues), variante qu'un analyste averti écrirait ; le ratio contre elle
   est affiché aussi.
+
+Contrôle : les deux côtés calculent la même chose. Hors chronomètre, chaque sous-processus
+renvoie le rang (1 = la plus forte valeur de la strate) et le percentile des communes dont le
+code finit par « 001 » (une centaine, chaque agrégat, montant et par habitant) ; le rang côté
+pandas est recalculé par ``rank(method="min", ascending=False)`` sur son tableau large. Les
+deux échantillons doivent être identiques (ligne « contrôle : … »).
 
 Le générateur tourne lui aussi dans un sous-processus : sous Linux, ``ru_maxrss`` d'un
 processus fils hérite de la pointe du parent au moment du ``fork``.
@@ -34,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import resource
 import subprocess
 import sys
@@ -136,8 +144,6 @@ def worker(kind: str, path: Path) -> dict:
 
     warnings.simplefilter("ignore")
     if kind == "kit":  # imports hors chronomètre, comme celui de pandas
-        import duckdb  # noqa: F401
-
         from kit.benchmark import position_all, read_open_data
     start = time.perf_counter()
     if kind == "kit":
@@ -160,7 +166,60 @@ def worker(kind: str, path: Path) -> dict:
         n = int(pct.notna().sum().sum())
     elapsed = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Kio → Mio (Linux)
-    return {"kind": kind, "time_s": elapsed, "peak_mib": peak, "n": n, "check": check}
+    # hors chronomètre : rangs et percentiles d'un échantillon de communes, pour le contrôle
+    sample = _sample_kit(res) if kind == "kit" else _sample_pandas(wide, pct)
+    return {"kind": kind, "time_s": elapsed, "peak_mib": peak, "n": n, "check": check,
+            "sample": sample}
+
+
+def _in_sample(code: str) -> bool:
+    """Échantillon du contrôle : les communes dont le code finit par « 001 » (01001…)."""
+    return code.endswith("001")
+
+
+def _sample_kit(res) -> dict[str, list]:
+    """Rang et percentile du kit, clé « code|agrégat|montant ou hab|exercice »."""
+    from kit.benchmark import definitions_table
+
+    defs = definitions_table("ofgl").set_index("indicateur")
+    part = res[res["code"].astype(str).map(_in_sample) & res["percentile"].notna()]
+    out = {}
+    for code, ind, year, rang, pct in zip(part["code"].astype(str), part["indicateur"],
+                                          part["annee"], part["rang"], part["percentile"]):
+        kind = "montant" if defs.loc[ind, "unite"] == "€" else "hab"
+        out[f"{code}|{defs.loc[ind, 'cle']}|{kind}|{int(year)}"] = [int(rang), float(pct)]
+    return out
+
+
+def _sample_pandas(wide, pct) -> dict[str, list]:
+    """Même échantillon côté pandas : percentile du script chronométré, rang (1 = la plus
+    forte valeur de la strate) recalculé ici, hors chronomètre, par ``rank(method="min",
+    ascending=False)``."""
+    rang = wide.groupby(level=[STRATE, "Exercice"]).rank(method="min", ascending=False)
+    mask = [_in_sample(c) for c in pct.index.get_level_values(CODE)]
+    out = {}
+    for ((code, _, year), row), (_, ranks) in zip(pct[mask].iterrows(), rang[mask].iterrows()):
+        for (column, agregat), value in row.items():
+            if not math.isnan(value):  # valeur présente
+                kind = "montant" if column == MONTANT else "hab"
+                out[f"{code}|{agregat}|{kind}|{int(year)}"] = [
+                    int(ranks[(column, agregat)]), float(value)]
+    return out
+
+
+def compare_samples(kit: dict[str, list], ref: dict[str, list]) -> str:
+    """Phrase du contrôle : rangs et percentiles du kit égaux à ceux de pandas."""
+    if set(kit) != set(ref):
+        return (f"attention : échantillons différents ({len(set(kit) - set(ref))} valeur(s) "
+                f"seulement dans le kit, {len(set(ref) - set(kit))} seulement dans pandas)")
+    wrong = [k for k in kit if kit[k][0] != ref[k][0] or abs(kit[k][1] - ref[k][1]) > 1e-9]
+    codes = len({k.split("|")[0] for k in kit})
+    if wrong:
+        return (f"attention : {len(wrong)} rang(s) ou percentile(s) différent(s) sur "
+                f"{len(kit)}, par exemple {wrong[0]} (kit {kit[wrong[0]]}, pandas "
+                f"{ref[wrong[0]]})")
+    return (f"contrôle : rangs et percentiles du kit identiques à ceux de pandas pour "
+            f"{len(kit)} valeurs de {codes} communes (codes en « 001 »)")
 
 
 def run(kind: str, path: Path) -> dict:
@@ -189,8 +248,9 @@ def main() -> None:
                               str(args.rows)], check=True, capture_output=True, text=True,
                              cwd=ROOT)
         total = int(out.stdout.strip().splitlines()[-1])
-        print(f"export synthétique : {total:,} lignes, {path.stat().st_size / 2**20:.0f} Mio, "
-              f"écrit en {time.perf_counter() - t0:.1f} s".replace(",", " "))
+        print(f"export synthétique : {total:,} lignes".replace(",", " ")
+              + f", {path.stat().st_size / 2**20:.0f} Mio, écrit en "
+              f"{time.perf_counter() - t0:.1f} s")
         results: dict[str, list[dict]] = {"kit": [], "pandas": [], "pandas_usecols": []}
         for _ in range(args.repeat):
             for kind, runs in results.items():
@@ -205,6 +265,7 @@ def main() -> None:
         if abs(kit["check"] - best[other]["check"]) > 1e-6 * max(1.0, abs(ref["check"])):
             print(f"attention : sommes des percentiles différentes (kit {kit['check']:.6g}, "
                   f"{other} {best[other]['check']:.6g})")
+    print(compare_samples(kit["sample"], ref["sample"]))
     print(f"ratio contre pandas avec usecols (pour information) : "
           f"{best['pandas_usecols']['time_s'] / kit['time_s']:.2f}")
     ratio = ref["time_s"] / kit["time_s"]

@@ -190,6 +190,173 @@ class TestBudgets:
             bm.read_open_data(_real(OFGL), budgets=["principal", "BUDGET INVENTE"])
 
 
+GFP_HEADER = ["Exercice", "Outre-mer", "Code Insee 2024 Région", "Nom 2024 Région",
+              "Code Insee 2024 Département", "Nom 2024 Département", "Code Siren 2024 EPCI",
+              "Nom 2024 EPCI", "Nature juridique 2024 abrégée", "Strate population 2024",
+              "Catégorie", "Code Siren Collectivité", "Siret Budget", "Libellé Budget",
+              "Type de budget", "Nomenclature", "Agrégat", "Montant", "Montant en millions",
+              "Population totale", "Montant en € par habitant"]
+# exports consolidés (jeux -departements et -regions) : en-têtes de data.ofgl.fr
+DEPT_HEADER = ["Exercice", "Outre-mer", "Code Insee 2024 Région", "Nom 2024 Région",
+               "Strate population 2024", "Rural / Urbain", "Code Insee 2024 Département",
+               "Nom 2024 Département", "Catégorie", "Code Siren Collectivité",
+               "Libellé Budget", "Agrégat", "Montant BP", "Montant BA", "Montant flux BP-BA",
+               "Montant", "Montant en millions", "Population totale",
+               "Montant en € par habitant"]
+REG_HEADER = ["Exercice", "Outre-mer", "Code Insee 2024 Région", "Nom 2024 Région",
+              "Catégorie", "Code Siren Collectivité", "Libellé Budget", "Agrégat",
+              "Montant BP", "Montant BA", "Montant flux BP-BA", "Montant",
+              "Montant en millions", "Population totale", "Montant en € par habitant"]
+
+
+def _write(path: Path, header: list[str], rows: list[dict[str, object]]) -> Path:
+    """Export au format OFGL : « ; », UTF-8 avec BOM, colonnes absentes laissées vides."""
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh, delimiter=";")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([row.get(c, "") for c in header])
+    return path
+
+
+def _gfp_rows() -> list[dict[str, object]]:
+    """Trois groupements (SIREN réels du référentiel), deux agrégats, un budget annexe."""
+    gfps = [("243100518", "Toulouse Métropole", "31", "76", "MET", 5, 816_000),
+            ("200054781", "Métropole du Grand Paris", "75", "11", "MET", 5, 7_060_000),
+            ("200000172", "CC Faucigny - Glières", "74", "84", "CC", 3, 28_561)]
+    rows = []
+    for number, (siren, nom, dep, reg, nature, strate, pop) in enumerate(gfps):
+        for agregat, montant in (("Epargne brute", 1000.0 * (number + 3) * pop / 1000),
+                                 ("Encours de dette", 2500.5 * (3 - number) * pop / 1000)):
+            budgets = [("Budget principal", f"{siren}00018", nom.upper(), montant)]
+            if number == 0:  # Toulouse : un budget annexe (eau)
+                budgets.append(("Budget annexe", f"{siren}00026", "EAU", montant / 7))
+            for kind, siret, label, value in budgets:
+                rows.append({"Exercice": 2023, "Outre-mer": "Non",
+                             "Code Insee 2024 Région": reg, "Code Insee 2024 Département": dep,
+                             "Code Siren 2024 EPCI": siren, "Nom 2024 EPCI": nom,
+                             "Nature juridique 2024 abrégée": nature,
+                             "Strate population 2024": strate, "Catégorie": "GFP",
+                             "Code Siren Collectivité": siren, "Siret Budget": siret,
+                             "Libellé Budget": label, "Type de budget": kind,
+                             "Nomenclature": "M57", "Agrégat": agregat, "Montant": value,
+                             "Montant en millions": value / 1e6, "Population totale": pop,
+                             "Montant en € par habitant": value / pop})
+    return rows
+
+
+class TestNiveauxOfgl:
+    """Exports des groupements à fiscalité propre, des départements et des régions, écrits
+    dans le test avec les en-têtes publiés ; valeurs attendues relues avec le module csv."""
+
+    def _expected(self, path: Path, code_col: str, kinds: set[str], column: str):
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh, delimiter=";"))
+        out: dict[tuple[str, str], float] = defaultdict(float)
+        for r in rows:
+            if r.get("Type de budget", "consolidé") in kinds:
+                out[(r[code_col], r["Agrégat"])] += float(r[column])
+        return out, rows
+
+    def test_groupements_a_fiscalite_propre(self, tmp_path: Path) -> None:
+        path = _write(tmp_path / "ofgl-base-gfp.csv", GFP_HEADER, _gfp_rows())
+        values = bm.read_open_data(path)
+        assert values.attrs["niveau"] == "epci"
+        assert "niveau epci" in values.attrs["lecture"][0]
+        assert set(values["code"]) == {"243100518", "200054781", "200000172"}
+        principal, rows = self._expected(path, "Code Siren Collectivité",
+                                         {"Budget principal"}, "Montant")
+        per_hab, _ = self._expected(path, "Code Siren Collectivité", {"Budget principal"},
+                                    "Montant en € par habitant")
+        for (code, agregat), ident in [((c, a), i) for c in ("243100518", "200000172")
+                                       for a, i in (("Epargne brute", "epargne_brute"),
+                                                    ("Encours de dette", "encours_dette"))]:
+            assert _value(values, code, ident, 2023) == pytest.approx(principal[code, agregat])
+            assert _value(values, code, ident + "_hab", 2023) == pytest.approx(
+                per_hab[code, agregat])
+        # budget annexe de Toulouse : laissé de côté par défaut, ajouté une fois sur demande
+        both, _ = self._expected(path, "Code Siren Collectivité",
+                                 {"Budget principal", "Budget annexe"}, "Montant")
+        assert both["243100518", "Epargne brute"] > principal["243100518", "Epargne brute"]
+        tous = bm.read_open_data(path, budgets="consolide")
+        assert _value(tous, "243100518", "epargne_brute_consolide", 2023) == pytest.approx(
+            both["243100518", "Epargne brute"])
+        # strate du fichier gardée (pas de strates OFGL des groupements dans le kit)
+        terr = values.attrs["territoires"].set_index("code")
+        strata = {r["Code Siren Collectivité"]: int(r["Strate population 2024"]) for r in rows}
+        assert {c: int(terr.loc[c, "strate_fichier"]) for c in strata} == strata
+        assert any("pas de comparaison" in line for line in values.attrs["lecture"])
+
+    def test_groupements_sans_colonne_categorie(self, tmp_path: Path) -> None:
+        header = [c for c in GFP_HEADER if c not in ("Catégorie", "Code Siren Collectivité")]
+        path = _write(tmp_path / "gfp_sans_categorie.csv", header, _gfp_rows())
+        values = bm.read_open_data(path)
+        assert values.attrs["niveau"] == "epci"
+        assert set(values["code"]) == {"243100518", "200054781", "200000172"}
+
+    def test_departements_codes_normalises(self, tmp_path: Path) -> None:
+        deps = [("31", "Haute-Garonne", 1_423_290), ("2A", "Corse-du-Sud", 160_000),
+                ("971", "Guadeloupe", 384_000), ("1", "Ain", 680_000)]  # « 1 » : zéro perdu
+        rows = [{"Exercice": 2023, "Code Insee 2024 Département": code,
+                 "Nom 2024 Département": nom, "Catégorie": "DEPT", "Strate population 2024": 3,
+                 "Agrégat": "Dépenses de fonctionnement", "Montant BP": 900.0 * pop,
+                 "Montant BA": 12.5 * pop, "Montant flux BP-BA": 2.0 * pop,
+                 "Montant": (900.0 + 12.5 - 2.0) * pop, "Population totale": pop,
+                 "Montant en € par habitant": 900.0 + 12.5 - 2.0}
+                for code, nom, pop in deps]
+        path = _write(tmp_path / "ofgl-base-departements.csv", DEPT_HEADER, rows)
+        values = bm.read_open_data(path)
+        assert values.attrs["niveau"] == "departement"
+        assert set(values["code"]) == {"31", "2A", "971", "01"}
+        assert any("« 1 » lu « 01 »" in line for line in values.attrs["lecture"])
+        bp, _ = self._expected(path, "Code Insee 2024 Département", {"consolidé"},
+                               "Montant BP")
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            pop = {r["Code Insee 2024 Département"]: float(r["Population totale"])
+                   for r in csv.DictReader(fh, delimiter=";")}
+        for raw, code in (("971", "971"), ("2A", "2A"), ("1", "01")):
+            montant = bp[raw, "Dépenses de fonctionnement"]
+            assert _value(values, code, "depenses_fonctionnement", 2023) == montant
+            assert _value(values, code, "depenses_fonctionnement_hab", 2023) == \
+                pytest.approx(montant / pop[raw])
+        tous = bm.read_open_data(path, budgets="consolide")
+        total, _ = self._expected(path, "Code Insee 2024 Département", {"consolidé"},
+                                  "Montant")
+        assert _value(tous, "971", "depenses_fonctionnement_consolide", 2023) == \
+            total["971", "Dépenses de fonctionnement"]
+
+    def test_windows_1252_et_champs_entre_guillemets(
+            self, tmp_path: Path) -> None:
+        rows = _gfp_rows()
+        for row in rows:  # « ; » dans un libellé : champ entre guillemets
+            row["Libellé Budget"] = f"{row['Libellé Budget']} ; régie"
+        rows[1]["Libellé Budget"] = "SAISI SUR\nDEUX LIGNES"  # retour à la ligne entre guillemets
+        utf8 = _write(tmp_path / "gfp_utf8.csv", GFP_HEADER, rows)
+        latin = tmp_path / "gfp_cp1252.csv"
+        latin.write_bytes(utf8.read_text(encoding="utf-8-sig").encode("cp1252"))
+        assert b'"' in latin.read_bytes() and "é".encode("cp1252") in latin.read_bytes()
+        a, b = bm.read_open_data(utf8), bm.read_open_data(latin)
+        assert "cp1252" in b.attrs["lecture"][0]
+        assert a[["code", "indicateur", "valeur"]].equals(b[["code", "indicateur", "valeur"]])
+        assert "epargne_brute" in set(b["indicateur"])  # « Epargne brute » reconnu
+
+    def test_regions_codes_a_deux_chiffres(self, tmp_path: Path) -> None:
+        regs = [("76", "Occitanie", 6_100_000), ("94", "Corse", 350_000),
+                ("1", "Guadeloupe", 384_000), ("04", "La Réunion", 880_000)]
+        rows = [{"Exercice": 2022, "Code Insee 2024 Région": code, "Nom 2024 Région": nom,
+                 "Catégorie": "REG", "Agrégat": "Encours de dette", "Montant BP": 1.5e3 * pop,
+                 "Montant BA": 0.0, "Montant flux BP-BA": 0.0, "Montant": 1.5e3 * pop,
+                 "Population totale": pop, "Montant en € par habitant": 1.5e3}
+                for code, nom, pop in regs]
+        path = _write(tmp_path / "ofgl-base-regions.csv", REG_HEADER, rows)
+        values = bm.read_open_data(path)
+        assert values.attrs["niveau"] == "region"
+        assert set(values["code"]) == {"76", "94", "01", "04"}
+        bp, _ = self._expected(path, "Code Insee 2024 Région", {"consolidé"}, "Montant BP")
+        assert _value(values, "01", "encours_dette", 2022) == bp["1", "Encours de dette"]
+        assert _value(values, "76", "encours_dette_hab", 2022) == pytest.approx(1.5e3)
+
+
 class TestSensInconnu:
     def test_le_compte_rendu_demande_le_sens(self) -> None:
         dept = bm.read_open_data(_real(DEPT))
@@ -264,6 +431,15 @@ class TestErreurs:
         bad = tmp_path / "ofgl_abime.csv"
         bad.write_text(text.replace(";7758913.27;", ";77x;", 1), encoding="utf-8")
         with pytest.raises(DataError, match="ofgl_abime.csv.*« 77x ».*colonne « Montant »"):
+            bm.read_open_data(bad)
+
+    def test_ligne_mal_formee_nommee(self, tmp_path: Path) -> None:
+        lines = _real(OFGL).read_text(encoding="utf-8-sig").splitlines()
+        lines[100] += ";champ en trop"  # ligne 101 du fichier, en-tête compris
+        bad = tmp_path / "ofgl_champ_en_trop.csv"
+        bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        with pytest.raises(DataError, match=r"ofgl_champ_en_trop.csv.*\(ligne 101\).*43 "
+                                            r"champ\(s\) au lieu de 42"):
             bm.read_open_data(bad)
 
     def test_autre_source_que_demandee(self) -> None:

@@ -179,6 +179,19 @@ def _encode(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Codes entiers (−1 si vide) et catégories d'une colonne de texte."""
     if isinstance(series.dtype, pd.CategoricalDtype):
         return series.cat.codes.to_numpy(np.int32), pd.Index(series.cat.categories)
+    if isinstance(series.dtype, pd.StringDtype) and series.dtype.storage == "pyarrow":
+        # texte gardé par Arrow (le type `str` de pandas 3) : codé directement par Arrow, en
+        # entiers 32 bits, trois fois plus vite que `pd.factorize`
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        encoded = pc.dictionary_encode(pa.chunked_array(series.array.__arrow_array__()))
+        encoded = encoded.unify_dictionaries()
+        if encoded.num_chunks == 0:
+            return np.empty(0, np.int32), pd.Index([], dtype="str")
+        codes = np.concatenate([c.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+                                for c in encoded.chunks]).astype(np.int32, copy=False)
+        return codes, pd.Index(encoded.chunk(0).dictionary.to_pylist(), dtype="str")
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     return codes.astype(np.int32, copy=False), pd.Index(uniques)
 
@@ -192,7 +205,8 @@ def _small_int(values: np.ndarray) -> np.ndarray:
     return values.astype(np.int64, copy=False)
 
 
-def _read_numpy(values: pd.DataFrame | str | Path) -> dict[str, object]:
+def _read_numpy(values: pd.DataFrame | str | Path, *, own_values: bool = True
+                ) -> dict[str, object]:
     """Colonnes de la table longue en tableaux numpy compacts : codes et indicateurs en
     entiers (−1 si vide) + catégories, années entières (``annee_ok`` : année renseignée),
     valeurs en flottants (NaN si vide). Un fichier Parquet est lu colonne par colonne."""
@@ -200,13 +214,18 @@ def _read_numpy(values: pd.DataFrame | str | Path) -> dict[str, object]:
         _require(values)
         code, code_cats = _encode(values["code"].astype("str"))
         ind, ind_cats = _encode(values["indicateur"].astype("str"))
-        annee = pd.to_numeric(values["annee"], errors="coerce")
+        annee, valeur = (values[c] if pd.api.types.is_numeric_dtype(values[c]) and not
+                         pd.api.types.is_bool_dtype(values[c])
+                         else pd.to_numeric(values[c], errors="coerce")
+                         for c in ("annee", "valeur"))  # déjà numériques : aucune copie
         ok = annee.notna().to_numpy()
-        # copie : le moteur peut réécrire ce tableau (écart à la médiane) sans toucher au
-        # DataFrame reçu
-        valeur = pd.to_numeric(values["valeur"], errors="coerce").to_numpy(float, copy=True)
+        years = annee.to_numpy(np.int64) if ok.all() else annee.fillna(0).to_numpy(np.int64)
+        # copie (``own_values``) quand le moteur réécrit ce tableau (écart à la médiane) ou le
+        # renvoie (colonne ``valeur``) : le DataFrame reçu n'est jamais touché ; sinon il est
+        # seulement lu, sans copie s'il est déjà en flottants
+        valeur = valeur.to_numpy(float, na_value=np.nan, copy=own_values)
         return {"code": code, "code_cats": code_cats, "ind": _small_int(ind),
-                "ind_cats": ind_cats, "annee": _small_int(annee.fillna(0).to_numpy(np.int64)),
+                "ind_cats": ind_cats, "annee": _small_int(years),
                 "annee_ok": ok, "valeur": valeur}
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -276,7 +295,7 @@ def _position_numpy(values: pd.DataFrame | str | Path, groups: pd.DataFrame,
     """Moteur numpy : tri global (stable, par base) sur la clé de partition, puis tri des
     valeurs partition par partition, réparti entre les cœurs ; les colonnes du résultat sont
     ensuite calculées ligne à ligne, dans l'ordre reçu."""
-    data = _read_numpy(values)
+    data = _read_numpy(values, own_values="valeur" in columns or "ecart" in columns)
     code, ind, annee, valeur = data["code"], data["ind"], data["annee"], data["valeur"]
     total = len(valeur)
     position = pd.Index(groups["code"].astype(str)).get_indexer(data["code_cats"])

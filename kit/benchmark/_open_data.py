@@ -26,7 +26,8 @@ rattachée à la commune actuelle quand elle est seule à porter la valeur, code
 écartés). ``attrs["lecture"]`` raconte la lecture en français, ligne à ligne.
 
 Modules : ce module (reconnaissance de la source, tables « autre », configuration),
-`kit.benchmark._open_data_ofgl` (OFGL : DuckDB lit le CSV, numpy agrège),
+`kit.benchmark._open_data_ofgl` (OFGL : Arrow lit le CSV, numpy agrège ;
+`kit.benchmark._arrow_csv` : lecture du CSV par Arrow),
 `kit.benchmark._open_data_formats` (DGFiP, DGCL, lecture des CSV),
 `kit.benchmark._open_data_check` (contrôle commun et table de sortie),
 `kit.benchmark._definitions` (définitions livrées).
@@ -198,15 +199,8 @@ def _parse(path: Path, source: str | None, options: dict) -> tuple[Parsed, str]:
                         "Vérifiez la source demandée (`source=`).", path)
     level = options.get("niveau")
     if found == "ofgl":
-        import duckdb
-
-        con = duckdb.connect()
-        try:
-            con.execute("SET memory_limit = '512MB'")
-            parsed = read_ofgl(con, sniffed, ofgl_columns(sniffed.columns), level=level,
-                               budgets=options.get("budgets"))
-        finally:
-            con.close()
+        parsed = read_ofgl(sniffed, ofgl_columns(sniffed.columns), level=level,
+                           budgets=options.get("budgets"))
     elif found == "dgfip":
         parsed = read_dgfip(sniffed)
     elif found == "dgcl":

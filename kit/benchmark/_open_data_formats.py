@@ -1,13 +1,13 @@
 """Lecture brute des fichiers publiés (OFGL, DGFiP, DGCL, autre) en table longue provisoire.
 
 Chaque lecteur renvoie un `Parsed` : une table longue (``code_saisi``, ``indicateur``,
-``annee``, ``valeur``) enregistrée dans une connexion DuckDB, les définitions de ses
-indicateurs, le compte rendu de lecture et les territoires du fichier. La suite (contrôle des
-codes, doublons, libellés) est commune : voir `kit.benchmark._open_data`.
+``annee``, ``valeur``) en tableaux numpy (codes et indicateurs en entiers), les définitions
+de ses indicateurs, le compte rendu de lecture et les territoires du fichier. La suite
+(contrôle des codes, doublons, libellés) est commune : voir `kit.benchmark._open_data`.
 
-L'OFGL est lu par DuckDB directement dans le CSV (types explicites, codes en texte) : un export
-de toutes les communes compte plusieurs millions de lignes. Les fichiers DGFiP et DGCL, plus
-petits, passent par pandas (``dtype=str``).
+L'OFGL est lu par le lecteur CSV d'Arrow (colonnes utiles seulement, textes en
+dictionnaires) : un export de toutes les communes compte plusieurs millions de lignes. Les
+fichiers DGFiP et DGCL, plus petits, passent par pandas (``dtype=str``).
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ class Parsed:
 class Sniffed:
     path: Path
     encoding: str  # pour Python
-    duck_encoding: str  # pour DuckDB
     delimiter: str
     columns: list[str]
     bom: bool
@@ -79,19 +78,19 @@ def sniff(path: Path) -> Sniffed:
     bom = head.startswith(b"\xef\xbb\xbf")
     try:
         head.decode("utf-8")
-        encoding, duck = ("utf-8-sig" if bom else "utf-8"), "utf-8"
+        encoding = "utf-8-sig" if bom else "utf-8"
     except UnicodeDecodeError as exc:  # coupure au milieu d'un caractère ?
         if exc.start < len(head) - 4:
-            encoding, duck = "cp1252", "latin-1"
+            encoding = "cp1252"
         else:
-            encoding, duck = ("utf-8-sig" if bom else "utf-8"), "utf-8"
+            encoding = "utf-8-sig" if bom else "utf-8"
     first = head.decode(encoding, errors="replace").splitlines()[0]
     counts = {d: first.count(d) for d in (";", ",", "\t", "|")}
     delimiter = max(counts, key=counts.get)
     columns = next(csv.reader([first], delimiter=delimiter))
     columns = [c.strip() for c in columns]
     _check_tail(path, encoding, delimiter, len(columns))
-    return Sniffed(path, encoding, duck, delimiter, columns, bom)
+    return Sniffed(path, encoding, delimiter, columns, bom)
 
 
 def _check_tail(path: Path, encoding: str, delimiter: str, width: int) -> None:

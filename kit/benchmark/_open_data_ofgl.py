@@ -1,9 +1,14 @@
-"""Lecture des exports OFGL (data.ofgl.fr) : DuckDB lit le CSV, numpy agrège.
+"""Lecture des exports OFGL (data.ofgl.fr) : Arrow lit le CSV, numpy agrège.
 
-DuckDB lit directement le CSV avec des types explicites (codes en texte, montants en nombres)
-et ne convertit que les colonnes utiles ; les colonnes de texte sont ensuite codées en entiers
-(dictionnaires Arrow) et les budgets dédoublonnés puis additionnés avec numpy : un export de
-toutes les communes (2 millions de lignes) se lit en quelques secondes.
+Le lecteur CSV d'Arrow (`pyarrow.csv`, sur tous les cœurs) ne lit que les colonnes utiles,
+avec des types explicites : codes, agrégats, types et identifiants de budget arrivent en
+dictionnaires (un entier par ligne, chaque texte distinct écrit une fois), montants en
+nombres. Les budgets sont ensuite dédoublonnés puis additionnés avec numpy, sans jamais
+revenir à une table de textes : un export de toutes les communes (2 millions de lignes) se lit
+en quelques secondes, sous 1 Gio (``benchmarks/bench_open_data.py``). DuckDB, qui lisait ce
+CSV auparavant, le lit à peu près aussi vite, mais rend des chaînes qu'il fallait ensuite
+recoder en entiers, avec environ 200 Mio de mémoire de plus (mesures sur 2 millions de
+lignes) ; ses agrégations SQL (doublons, sommes des budgets) étaient plus lentes que numpy.
 
 Règles (voir `kit.benchmark._open_data`) : un budget n'est compté qu'une fois par agrégat et
 par exercice (lignes répétées à l'identique gardées une fois, montants contradictoires
@@ -14,7 +19,6 @@ n'additionne jamais principal et annexes.
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +26,17 @@ import numpy as np
 import pandas as pd
 
 from kit._parse import normalize_label
+from kit.benchmark._arrow_csv import first_text, number_column, read_columns, text_column
 from kit.benchmark._definitions import OFGL
 from kit.benchmark._open_data_formats import META_COLUMNS, Parsed, Sniffed, find_column
 from kit.errors import DataError, KitError
 
 __all__ = ["ofgl_columns", "read_ofgl"]
 
-_OFGL_LEVEL = {"commune": "commune", "gfp": "epci", "epci": "epci", "dept": "departement",
+#: Valeurs de la colonne « Catégorie » des jeux ``ofgl-base-communes``, ``-gfp``,
+#: ``-departements`` et ``-regions`` (et de leurs versions consolidées) → niveau du kit.
+_OFGL_LEVEL = {"commune": "commune", "com": "commune", "gfp": "epci", "epci": "epci",
+               "groupement": "epci", "dept": "departement", "dep": "departement",
                "departement": "departement", "reg": "region", "region": "region"}
 _KINDS = {"principal": "principal", "bp": "principal", "budget_principal": "principal",
           "annexes": "annexes", "annexe": "annexes", "ba": "annexes",
@@ -61,36 +69,11 @@ def ofgl_columns(columns: list[str]) -> dict[str, str | None]:
         "commune": find_column(columns, r"code_insee_\d{4}_commune", "code_insee_collectivite"),
         "departement": find_column(columns, r"code_insee_\d{4}_departement"),
         "region": find_column(columns, r"code_insee_\d{4}_region"),
-        "epci": find_column(columns, "code_siren_collectivite"),
+        # groupements à fiscalité propre : SIREN de la collectivité, sinon celui de l'EPCI
+        "epci": find_column(columns, "code_siren_collectivite", r"code_siren_\d{4}_epci"),
+        "epci_propre": find_column(columns, r"code_siren_\d{4}_epci"),
+        "nature": find_column(columns, r"nature_juridique(_\d{4})?(_abregee)?"),
     }
-
-
-def _lit(text: object) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _duck_error(exc: Exception, path: Path) -> DataError:
-    text = str(exc)
-    line = re.search(r"Line: (\d+)", text)
-    where = f" (ligne {line.group(1)})" if line else ""
-    col = re.search(r'converting column "([^"]+)"', text)
-    value = re.search(r'Could not convert string "([^"]*)"', text)
-    if col:
-        return DataError(f"« {path.name} »{where} : valeur « {value.group(1) if value else '?'}"
-                         f" » illisible comme nombre dans la colonne « {col.group(1)} ». Un "
-                         "export OFGL écrit les montants avec un point décimal : le fichier a "
-                         "peut-être été réenregistré par un tableur.", path)
-    found = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
-    if found:
-        return DataError(f"« {path.name} » est mal formé ou tronqué{where} : {found.group(2)} "
-                         f"champ(s) au lieu de {found.group(1)}. Téléchargez à nouveau "
-                         "l'export complet.", path)
-    return DataError(f"« {path.name} » est illisible comme export CSV{where} : "
-                     f"{text.splitlines()[0]}", path)
 
 
 def _level(sniffed: Sniffed, cols: dict[str, str | None]) -> str:
@@ -104,7 +87,11 @@ def _level(sniffed: Sniffed, cols: dict[str, str | None]) -> str:
                 key = normalize_label(row[position]) if len(row) > position else ""
                 if key in _OFGL_LEVEL:
                     return _OFGL_LEVEL[key]
-    for key in ("commune", "departement", "region"):
+    if cols["commune"]:
+        return "commune"
+    if cols["nature"] or cols["epci_propre"]:  # export des groupements (GFP)
+        return "epci"
+    for key in ("departement", "region"):
         if cols[key]:
             return key
     raise DataError(f"« {sniffed.path.name} » : niveau des collectivités de l'export OFGL "
@@ -139,28 +126,40 @@ def _budget_choice(budgets: Any, per_budget: bool, path: Path) -> tuple[str, lis
 
 
 def _has_repeats(key: np.ndarray) -> bool:
-    """Vrai si une clé apparaît deux fois (tri : plus rapide ici que `np.unique`)."""
+    """Vrai si une clé (entière, positive) apparaît deux fois.
+
+    Clés déjà strictement croissantes (un export rangé par collectivité) : un seul passage ;
+    sinon un marquage des clés vues (un octet par clé possible) quand elles sont assez
+    serrées, un tri au-delà."""
+    if len(key) < 2:
+        return False
+    if bool((key[1:] > key[:-1]).all()):
+        return False
+    if int(key.max()) <= 4 * len(key) + 1024:
+        seen = np.zeros(int(key.max()) + 1, bool)
+        seen[key] = True
+        return int(np.count_nonzero(seen)) < len(key)
     ordered = np.sort(key)
-    return bool(len(ordered) > 1 and (ordered[1:] == ordered[:-1]).any())
+    return bool((ordered[1:] == ordered[:-1]).any())
 
 
-def _encode(table, name: str) -> tuple[np.ndarray, list]:
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def _block_order(g_agr: np.ndarray, g_code: np.ndarray, g_year: np.ndarray, n_codes: int,
+                 n_agr: int) -> np.ndarray:
+    """Ordre des lignes par agrégat, code, exercice.
 
-    col = table.column(name)
-    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    enc = pc.dictionary_encode(col)
-    idx = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
-    return idx, enc.dictionary.to_pylist()
+    Lignes déjà rangées par code, agrégat, exercice (export trié, ou clés triées) : un tri
+    stable par base sur le seul agrégat (petits entiers, temps linéaire) suffit ; sinon tri
+    complet de la clé."""
+    y0 = int(g_year.min()) if len(g_year) else 0
+    ny = int(g_year.max()) - y0 + 1 if len(g_year) else 1
+    by_code = (g_code.astype(np.int64) * n_agr + g_agr) * ny + (g_year - y0)
+    if n_agr < 2**15 and (len(by_code) < 2 or bool((by_code[1:] >= by_code[:-1]).all())):
+        return np.argsort(g_agr.astype(np.int16), kind="stable")
+    return np.argsort((g_agr.astype(np.int64) * max(n_codes, 1) + g_code) * ny
+                      + (g_year - y0))
 
 
-def _numbers(table, name: str) -> np.ndarray:
-    col = table.column(name).to_numpy()
-    return np.asarray(col, dtype=float)
-
-
-def read_ofgl(con, sniffed: Sniffed, cols: dict[str, str | None], *, level: str | None,
+def read_ofgl(sniffed: Sniffed, cols: dict[str, str | None], *, level: str | None,
               budgets: Any) -> Parsed:
     """Export OFGL : un agrégat par ligne → deux indicateurs (montant en €, par habitant)."""
     path = sniffed.path
@@ -173,69 +172,66 @@ def read_ofgl(con, sniffed: Sniffed, cols: dict[str, str | None], *, level: str 
                         f"{', '.join(sniffed.columns)}.", path)
     per_budget = bool(cols["type"] and cols["montant"])
     mode, chosen, note = _budget_choice(budgets, per_budget, path)
-    types = {c: "VARCHAR" for c in sniffed.columns}
-    for key, kind in (("exercice", "INTEGER"), ("montant", "DOUBLE"), ("hab", "DOUBLE"),
-                      ("population", "DOUBLE"), ("bp", "DOUBLE"), ("ba", "DOUBLE")):
-        if cols[key]:
-            types[cols[key]] = kind
-    if len(types) != len(sniffed.columns):
+    if len(set(sniffed.columns)) != len(sniffed.columns):
         raise DataError(f"« {path.name} » : deux colonnes portent le même nom dans l'en-tête.",
                         path)
-    pop = _q(cols["population"]) if cols["population"] else "CAST(NULL AS DOUBLE)"
     if per_budget:
-        amount = _q(cols["montant"])
-        per_hab = _q(cols["hab"]) if cols["hab"] else f"{amount} / nullif({pop}, 0)"
-        kind = _q(cols["type"])
-        budget = "coalesce(" + ", ".join([f"nullif({_q(c)}, '')" for c in (
-            cols["siret"], cols["libelle_budget"]) if c] + [kind]) + ")"
-        label = _q(cols["libelle_budget"]) if cols["libelle_budget"] else budget
+        amount_col = cols["montant"]
     else:
-        column = {"principal": cols["bp"], "annexes": cols["ba"],
-                  "consolide": cols["montant"]}[mode]
-        if column is None:
+        amount_col = {"principal": cols["bp"], "annexes": cols["ba"],
+                      "consolide": cols["montant"]}[mode]
+        if amount_col is None:
             raise DataError(f"« {path.name} » : colonne du montant « {mode} » absente de "
                             "l'export OFGL consolidé (Montant BP, Montant BA, Montant).", path)
-        amount = _q(column)
-        per_hab = (_q(cols["hab"]) if mode == "consolide" and cols["hab"]
-                   else f"{amount} / nullif({pop}, 0)")
-        kind = budget = label = "'consolidé'"
-    strate = f"TRY_CAST({_q(cols['strate'])} AS INTEGER)" if cols["strate"] else "NULL"
-    struct = "{" + ", ".join(f"{_lit(c)}: '{t}'" for c, t in types.items()) + "}"
-    query = (
-        f"SELECT {_q(code_col)} AS code, {_q(cols['exercice'])} AS annee, "
-        f"{_q(cols['agregat'])} AS agregat, {kind} AS type_budget, {budget} AS budget, "
-        + (f"{label} AS libelle_budget, " if mode == "liste" else "")
-        + f"CAST({amount} AS DOUBLE) AS montant, CAST({per_hab} AS DOUBLE) AS hab, "
-        f"CAST({strate} AS DOUBLE) AS strate, {pop} AS population "
-        f"FROM read_csv({_lit(path)}, delim={_lit(sniffed.delimiter)}, quote='\"', "
-        f"escape='\"', header=true, auto_detect=false, columns={struct}, "
-        f"encoding={_lit(sniffed.duck_encoding)})")
-    try:
-        table = con.sql(query).to_arrow_table()
-        con.execute("SET memory_limit = '64MB'")  # DuckDB rend ses tampons de lecture
-    except Exception as exc:  # duckdb.Error : message traduit, fichier et colonne nommés
-        if "duckdb" in type(exc).__module__:
-            raise _duck_error(exc, path) from exc
-        raise
-    if table.num_rows == 0:
+    hab_col = cols["hab"] if per_budget or mode == "consolide" else None
+    wanted = {code_col: "texte", cols["exercice"]: "entier", cols["agregat"]: "texte",
+              amount_col: "nombre"}
+    for key, kind in (("hab", "nombre"), ("population", "nombre"), ("strate", "texte")):
+        if cols[key] and (key != "hab" or hab_col):
+            wanted[cols[key]] = kind
+    if per_budget:
+        wanted.update({cols[k]: "texte" for k in ("type", "siret", "libelle_budget")
+                       if cols[k]})
+    table = read_columns(sniffed, wanted)
+    rows = table.num_rows
+    if rows == 0:
         raise DataError(f"« {path.name} » ne contient aucune ligne de données.", path)
-    parsed = Parsed(level=level, meta=pd.DataFrame(columns=META_COLUMNS),
-                    rows_read=table.num_rows)
-    code, codes = _encode(table, "code")
+    parsed = Parsed(level=level, meta=pd.DataFrame(columns=META_COLUMNS), rows_read=rows)
+    code, codes = text_column(table, code_col)
     # dictionnaire des codes trié : la table longue sort déjà dans l'ordre de `_finish`
-    perm = sorted(range(len(codes)), key=lambda i: str(codes[i]))
+    perm = sorted(range(len(codes)), key=lambda i: codes[i])
     rank = np.empty(len(codes) + 1, np.int32)
     rank[perm], rank[-1] = np.arange(len(codes), dtype=np.int32), -1
     code, codes = rank[code], [codes[i] for i in perm]
-    agr, agregats = _encode(table, "agregat")
-    typ, kinds = _encode(table, "type_budget")
-    bud, budget_names = _encode(table, "budget")
+    agr, agregats = text_column(table, cols["agregat"])
     import pyarrow.compute as pc
 
-    year = pc.fill_null(table.column("annee"), -1).to_numpy().astype(np.int64)
-    montant, hab = _numbers(table, "montant"), _numbers(table, "hab")
-    strate, population = _numbers(table, "strate"), _numbers(table, "population")
-    labels = _encode(table, "libelle_budget") if mode == "liste" else None
+    year = pc.fill_null(table.column(cols["exercice"]), -1).to_numpy().astype(np.int64)
+    montant = number_column(table, amount_col, rows)
+    population = number_column(table, cols["population"], rows)
+    if hab_col:
+        hab = number_column(table, hab_col, rows)
+    else:  # pas de colonne par habitant : montant / population (vide si population nulle)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hab = np.where(population != 0, montant / population, np.nan)
+    if cols["strate"]:  # un libellé non numérique donne une strate vide
+        idx, values = text_column(table, cols["strate"])
+        numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce"
+                                ).to_numpy(float)
+        strate = np.append(numbers, np.nan)[idx]
+    else:
+        strate = np.full(rows, np.nan)
+    labels = None
+    if per_budget:
+        typ, kinds = text_column(table, cols["type"])
+        bud, budget_names = first_text([text_column(table, cols[k]) for k in (
+            "siret", "libelle_budget") if cols[k]] + [(typ, kinds)], rows)
+        if mode == "liste":
+            labels = text_column(table, cols["libelle_budget"]) if cols["libelle_budget"] else \
+                (bud, budget_names)
+    else:
+        typ, kinds = np.zeros(rows, np.int32), ["consolidé"]
+        bud, budget_names = typ, kinds
     del table
     import pyarrow as pa
 
@@ -258,7 +254,11 @@ def read_ofgl(con, sniffed: Sniffed, cols: dict[str, str | None], *, level: str 
     y0 = int(year[rows].min()) if len(rows) else 0
     ny = int(year[rows].max()) - y0 + 1 if len(rows) else 1
     n_agr = max(len(agregats), 1)
-    key = (bud[rows].astype(np.int64) * n_agr + agr[rows]) * ny + (year[rows] - y0)
+    # clé d'un budget : collectivité et budget (dans un export consolidé, toutes les lignes
+    # portent le même budget « consolidé » : c'est la collectivité qui les distingue)
+    n_bud = len(budget_names) + 1  # budget sans identifiant (−1) : une case à part
+    key = ((code[rows].astype(np.int64) * n_bud + bud[rows] + 1) * n_agr + agr[rows]) * ny \
+        + (year[rows] - y0)
     bad = np.zeros(len(rows), bool)
     if _has_repeats(key):  # doublons : tri pour les regrouper
         order = np.argsort(key, kind="stable")
@@ -284,9 +284,8 @@ def read_ofgl(con, sniffed: Sniffed, cols: dict[str, str | None], *, level: str 
     if bad.any():
         m, h = np.where(bad, np.nan, m), np.where(bad, np.nan, h)
     if not _has_repeats(key):  # un seul budget par collectivité : rien à additionner
-        g_year, g_agr, g_code = key % ny + y0, (key // ny) % n_agr, key // ny // n_agr
-        return _finish_ofgl(parsed, agregats, suffix, scope, codes, g_code, g_agr, g_year,
-                            m, h)
+        return _finish_ofgl(parsed, agregats, suffix, scope, codes, code[rows], agr[rows],
+                            year[rows], m, h)
     uniq = np.sort(key)
     uniq = uniq[np.r_[True, uniq[1:] != uniq[:-1]]]
     inverse = np.searchsorted(uniq, key)
@@ -319,29 +318,27 @@ def _finish_ofgl(parsed, agregats, suffix, scope, codes, g_code, g_agr, g_year, 
                 meta_rows.append((ident_j, lab_j, unit, sens, bool(known)))
             to_ident[a, j] = idents[ident_j]
     parsed.meta = pd.DataFrame(meta_rows, columns=META_COLUMNS)
-    # lignes rangées par agrégat, code, exercice, puis blocs dans l'ordre des identifiants
-    y0 = int(g_year.min()) if len(g_year) else 0
-    ny = int(g_year.max()) - y0 + 1 if len(g_year) else 1
-    order = np.argsort((g_agr.astype(np.int64) * max(len(codes), 1) + g_code) * ny
-                       + (g_year - y0))
-    g_code, g_agr, g_year = g_code[order], g_agr[order], g_year[order]
-    sum_m, sum_h = sum_m[order], sum_h[order]
-    bounds = np.searchsorted(g_agr, np.arange(n_agr + 1))
-    blocks = []
-    for ident in sorted(idents):
-        target = idents[ident]
-        parts = [(slice(bounds[a], bounds[a + 1]), j) for a in range(n_agr) for j in (0, 1)
-                 if to_ident[a, j] == target]
-        blocks.append((target, parts))
-    def gather(array_of):
-        return np.concatenate([array_of(sl, j) for _, parts in blocks for sl, j in parts])
-    parsed.long = {
-        "code_idx": gather(lambda sl, j: g_code[sl]).astype(np.int32), "codes": codes,
-        "ind_idx": np.concatenate([np.full(sl.stop - sl.start, target, np.int32)
-                                   for target, parts in blocks for sl, _ in parts]),
-        "annee": gather(lambda sl, j: g_year[sl]),
-        "valeur": gather(lambda sl, j: (sum_m if j == 0 else sum_h)[sl])}
-    used = int(np.count_nonzero(np.bincount(g_agr, minlength=1)))
+    # lignes rangées par agrégat, code, exercice, puis blocs dans l'ordre des identifiants :
+    # chaque colonne est recopiée une seule fois, directement à sa place
+    order = _block_order(g_agr, g_code, g_year, len(codes), n_agr)
+    per_agr = np.bincount(g_agr, minlength=n_agr)
+    bounds = np.concatenate(([0], np.cumsum(per_agr)))
+    parts = [(idents[ident], a, j) for ident in sorted(idents) for a in range(n_agr)
+             for j in (0, 1) if to_ident[a, j] == idents[ident]]
+    total = int(sum(per_agr[a] for _, a, _ in parts))
+    long = {"code_idx": np.empty(total, np.int32), "ind_idx": np.empty(total, np.int32),
+            "annee": np.empty(total, np.int64), "valeur": np.empty(total, np.float64)}
+    sources = {"code_idx": g_code, "annee": g_year}
+    start = 0
+    for target, a, j in parts:
+        rows = order[bounds[a]:bounds[a + 1]]
+        end = start + len(rows)
+        for name, source in (*sources.items(), ("valeur", sum_m if j == 0 else sum_h)):
+            long[name][start:end] = source[rows]
+        long["ind_idx"][start:end] = target
+        start = end
+    parsed.long = {**long, "codes": codes}
+    used = int(np.count_nonzero(per_agr))
     parsed.lecture.append(f"{used} agrégat(s), deux indicateurs chacun : montant (€) et "
                           "montant par habitant (€/hab).")
     return parsed

@@ -164,7 +164,8 @@ def _normalize_one(value: object, level: str) -> str | None:
     if not text or text in ("NAN", "NA", "NONE"):
         return None
     width = _CODE_LENGTH[level]
-    if text.isdigit() and len(text) == width - 1 and level in ("commune", "departement"):
+    if text.isdigit() and len(text) == width - 1 and level in ("commune", "departement",
+                                                               "region"):
         text = "0" + text  # zéro initial perdu par un tableur
     return text
 
@@ -174,7 +175,8 @@ def normalize_codes(codes: Iterable[object], level: str = "commune") -> pd.Serie
 
     Espaces retirés, lettres en majuscules (« 2b033 » → « 2B033 »), « 1004.0 » → « 1004 », et
     zéro initial rétabli quand il manque exactement un chiffre (« 1004 » → « 01004 » pour une
-    commune, « 7 » → « 07 » pour un département). Les valeurs vides deviennent manquantes.
+    commune, « 7 » → « 07 » pour un département, « 1 » → « 01 » pour une région). Les valeurs
+    vides deviennent manquantes.
 
     Parameters
     ----------
@@ -194,6 +196,8 @@ def normalize_codes(codes: Iterable[object], level: str = "commune") -> pd.Serie
     ['01004', '01004', '01004', '2A004']
     >>> normalize_codes(["7", "2a", "971"], level="departement").tolist()
     ['07', '2A', '971']
+    >>> normalize_codes(["1", "76"], level="region").tolist()
+    ['01', '76']
     """
     _check_level(level)
     series = codes if isinstance(codes, pd.Series) else pd.Series(list(codes), dtype=object)
