@@ -292,9 +292,30 @@ _SOURCE = re.compile(r'<figure class="kit-graphique[^"]*"[^>]*data-source="([^"]
 MAX_FINDINGS = 5
 
 
+#: constats au moins, complétés par les synthèses rédigées quand il y a peu de graphiques
+MIN_FINDINGS = 3
+
+
+def _synthesis_findings(cells: list) -> list[str]:
+    """Première phrase de chaque paragraphe des synthèses (sorties Markdown des cellules),
+    sans la mise en forme, échappée pour le HTML."""
+    found = []
+    for cell in cells:
+        for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            text = out.get("data", {}).get("text/markdown", "")
+            text = "".join(text) if isinstance(text, list) else text
+            for paragraph in re.split(r"\n\s*\n", text):
+                plain = " ".join(re.sub(r"[*_`#>]+", "", paragraph).split())
+                sentence = re.split(r"(?<=[.!?])\s", plain)[0].strip()
+                if sentence:
+                    found.append(html.escape(html.unescape(sentence), quote=False))
+    return found
+
+
 def cover_html(cells: list, collectivite: str | None, date: dt.date) -> str:
     """Couverture d'un rapport des élus : la collectivité, la date, les constats des premiers
-    graphiques (au plus `MAX_FINDINGS`, dans l'ordre du rapport) et leurs sources.
+    graphiques (au plus `MAX_FINDINGS`, dans l'ordre du rapport ; complétés par les synthèses
+    rédigées s'il y en a moins de `MIN_FINDINGS`) et leurs sources.
 
     Les constats et les sources sont ceux que `kit.charts.show` a écrits (déjà échappés) ;
     le nom de la collectivité est échappé ici."""
@@ -311,6 +332,8 @@ def cover_html(cells: list, collectivite: str | None, date: dt.date) -> str:
                 short = re.split(r" \(|, au | ; ", source)[0].strip()
                 if short and short not in sources:
                     sources.append(short)
+    if len(findings) < MIN_FINDINGS:
+        findings += [f for f in _synthesis_findings(cells) if f not in findings]
     parts = ['<div class="kit-couverture">']
     if collectivite:
         parts.append(f'<p class="kit-collectivite">{html.escape(str(collectivite))}</p>')

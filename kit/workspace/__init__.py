@@ -22,6 +22,8 @@ from typing import Any
 
 import pandas as pd
 
+from kit._format import fmt_number
+from kit._gate import markdown_text
 from kit._paths import PROJECT_ROOT, SAMPLES_DIR
 from kit.errors import ConfigError, KitError, ReadingDoubtWarning
 from kit.io import load_table
@@ -62,6 +64,7 @@ __all__ = [
     "READING_OPTIONS", "RUN_CACHE_ENV", "cached", "reading_options",
     "ACCESSIBLE_MODES", "DSP_HOLDER", "EXPECTED_DOCUMENTS", "EXTERNAL_HOLDERS", "PROJECT_ROOT",
     "SAMPLES_DIR", "SUIVI_COLUMNS", "SUMMARY_COLUMNS", "Collection", "cell_of", "reading_doubts",
+    "loading_synthesis",
     "expand_sources", "load_all", "load_config", "load_inventories", "load_many",
     "load_register", "problem", "problems_frame", "require_rows", "row_problem",
     "run_collection", "safe_text", "section_paths", "split_ids", "unknown_ids",
@@ -319,6 +322,45 @@ def reading_doubts(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
             for key, df in tables.items()
             for doubt in (df.attrs.get("source") or {}).get("doubts") or []]
     return pd.DataFrame(rows, columns=["fichier", "doute"])
+
+
+def loading_synthesis(summary: pd.DataFrame, threshold: float = 90.0) -> str:
+    """Ce que le chargement dit aux élus, en Markdown : fichiers lus, fichiers sous le seuil de
+    lignes valides, fichiers dont la lecture laisse un doute, fichiers illisibles.
+
+    Parameters
+    ----------
+    summary
+        Résumé rendu par `load_all`.
+    threshold
+        Seuil de lignes valides (%) sous lequel un fichier est à corriger.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"% lignes valides": [100.0, 80.0, None], "doutes de lecture": [0, 2, 0],
+    ...                   "problème": ["", "", "fichier illisible"]})
+    >>> print(loading_synthesis(s))
+    **2 fichier(s) sur 3 lus** ; 1 sous 90 % de lignes valides, à corriger avec son service.
+    <BLANKLINE>
+    1 fichier(s) laissent un doute de lecture (total qui ne s'additionne pas, texte dans une colonne de nombres…) : à lever avant d'utiliser leurs nombres.
+    <BLANKLINE>
+    1 fichier(s) n'ont pas pu être lus.
+    """
+    read = summary[summary["problème"].fillna("") == ""]
+    below = int((read["% lignes valides"] < threshold).sum())
+    doubtful = int((read["doutes de lecture"].fillna(0) > 0).sum())
+    failed = len(summary) - len(read)
+    lines = [f"**{len(read)} fichier(s) sur {len(summary)} lus** ; "
+             + (f"{below} sous {fmt_number(threshold, 0)} % de lignes valides, à corriger avec "
+                "son service." if below else
+                f"tous ont au moins {fmt_number(threshold, 0)} % de lignes valides.")]
+    if doubtful:
+        lines.append(f"{doubtful} fichier(s) laissent un doute de lecture (total qui ne "
+                     "s'additionne pas, texte dans une colonne de nombres…) : à lever avant "
+                     "d'utiliser leurs nombres.")
+    if failed:
+        lines.append(f"{failed} fichier(s) n'ont pas pu être lus.")
+    return markdown_text("\n\n".join(lines))
 
 
 def _short(message: str, width: int = 100) -> str:
