@@ -15,7 +15,6 @@ reste une donnée.
 from __future__ import annotations
 
 import re
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -160,18 +159,33 @@ def _ratio_columns(body: pd.DataFrame, labels: list[str], cols: list[int]) -> np
     return out
 
 
-def _averaged(mat: np.ndarray, rec: np.ndarray, lo: int, r: int, v: np.ndarray,
+class _Extremes:
+    """Plus petit et plus grand nombre des enregistrements de chaque colonne de taux entre deux
+    lignes du tableau. Les lignes sont découpées en tranches aux lignes candidates (et aux
+    en-têtes répétés) : une requête coûte le nombre de tranches qu'elle couvre, pas de lignes,
+    et aucun bloc n'est relu ligne à ligne pour chaque candidate."""
+
+    def __init__(self, mat: np.ndarray, rec: np.ndarray, ratio: np.ndarray, cuts: np.ndarray):
+        values = np.where(rec[:, None], mat[:, ratio], np.nan)
+        self.cuts = np.unique(np.concatenate(([0], cuts, [len(mat)]))).astype(np.intp)
+        first = self.cuts[:-1]
+        self.low = np.fmin.reduceat(values, first, axis=0)  # NaN : tranche sans nombre
+        self.high = np.fmax.reduceat(values, first, axis=0)
+
+    def between(self, lo: int, r: int) -> tuple[np.ndarray, np.ndarray]:
+        a, b = np.searchsorted(self.cuts, [lo, r])
+        return np.fmin.reduce(self.low[a:b], axis=0), np.fmax.reduce(self.high[a:b], axis=0)
+
+
+def _averaged(extremes: _Extremes | None, lo: int, r: int, v: np.ndarray,
               ratio: np.ndarray) -> np.ndarray | None:
     """Colonnes de taux où la ligne `r` porte une moyenne des lignes `lo`…`r` (valeur comprise
     entre leur plus petit et leur plus grand nombre) ; None s'il n'y en a pas."""
-    if not ratio.any() or r - lo < 2:
+    if extremes is None or r - lo < 2:
         return None
-    rows = mat[lo:r][rec[lo:r]][:, ratio]
-    if not len(rows) or not np.isfinite(rows).any():
+    low, high = extremes.between(lo, r)
+    if not np.isfinite(low).any():
         return None
-    with np.errstate(invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # colonne sans nombre dans le bloc
-        low, high = np.nanmin(rows, axis=0), np.nanmax(rows, axis=0)
     x = v[ratio]
     tol = tolerance(x)  # l'arrondi du total écrit (« 82 % » admet ±0,5 point)
     inside = np.isfinite(x) & (x >= low - tol) & (x <= high + tol)
@@ -214,6 +228,9 @@ def check_rows(body: pd.DataFrame, motif: np.ndarray, labels: list[str], present
         cand = np.zeros(len(body), dtype=bool)
     cand |= labelled | (motif == 3)
     ratio = _ratio_columns(body, labels, cols)
+    candidates = np.flatnonzero(cand)
+    extremes = _Extremes(mat, rec, ratio, np.concatenate((
+        candidates, candidates + 1, np.flatnonzero(motif == 2) + 1))) if ratio.any() else None
     vals = np.nan_to_num(mat)
     cum = np.vstack([np.zeros(mat.shape[1]), np.cumsum(np.where(rec[:, None], vals, 0), axis=0)])
     n_rec = np.concatenate([[0], np.cumsum(rec)])
@@ -223,7 +240,7 @@ def check_rows(body: pd.DataFrame, motif: np.ndarray, labels: list[str], present
     removed_n = 0
     subs, n_subs = np.zeros(mat.shape[1]), 0
     boundaries = np.flatnonzero(motif == 2)
-    for r in np.flatnonzero(cand).tolist():
+    for r in candidates.tolist():
         before = boundaries[boundaries < r]
         if len(before) and before[-1] >= start:  # en-tête répété : un nouveau bloc commence
             start = int(before[-1]) + 1
@@ -233,15 +250,14 @@ def check_rows(body: pd.DataFrame, motif: np.ndarray, labels: list[str], present
         n_whole = n_rec[r] - n_rec[grand] - removed_n
         kind = None
         label = bool(motif[r] == 3)
-        free_block = _averaged(mat, rec, start, r, v, ratio)
-        free_whole = _averaged(mat, rec, grand, r, v, ratio)
-        if n_block >= 2 and _matches(v, block, label, free_block):
+        if n_block >= 2 and _matches(v, block, label, _averaged(extremes, start, r, v, ratio)):
             kind, rows = "sous-total", (start, r)
-        elif n_whole >= 2 and _matches(v, whole, label, free_whole):
-            kind, rows = "total", (grand, r)
-        elif n_subs >= 2 and _matches(v, subs, label, free_whole):
-            kind, rows = "total", (grand, r)
-        elif motif[r] == 3 and n_block >= 2 and _matches(v, block / n_block):
+        elif n_whole >= 2 or n_subs >= 2:  # les extrêmes du tableau, seulement s'il le faut
+            free = _averaged(extremes, grand, r, v, ratio)
+            if (n_whole >= 2 and _matches(v, whole, label, free)) or (
+                    n_subs >= 2 and _matches(v, subs, label, free)):
+                kind, rows = "total", (grand, r)
+        if kind is None and motif[r] == 3 and n_block >= 2 and _matches(v, block / n_block):
             kind, rows = "moyenne", (start, r)
         if kind is None:
             if motif[r] == 3:
