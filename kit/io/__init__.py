@@ -417,8 +417,8 @@ def load_table(source: str | Path, sheet: str | int | None = None,
             else []),
         "text_in_numbers": {n: mixed for n, k in types.items() if k == "texte" and (
             mixed := _reading.text_in_numbers(df[n])) is not None},
-        "uncached_formulas": _reading.uncached_formulas(data, info["sheet"], info.pop("members", None))
-        if fmt in ("xlsx", "xlsm") else None,
+        "uncached_formulas": _reading.uncached_formulas(
+            data, info["sheet"], info.pop("members", None)) if fmt in ("xlsx", "xlsm") else None,
     }
     # écritures non standard des valeurs converties (pour `validate`) ; hors de « source » :
     # le chemin rapide des CSV lit certains nombres sans garder leur écriture

@@ -227,9 +227,9 @@ def uncached_formulas(data: bytes, sheet: str, members: dict[str, bytes] | None 
     except (KeyError, zipfile.BadZipFile, OSError, AttributeError):
         return None
     # seules les formules sont parcourues : dans une cellule, la valeur (`<v>`) suit la formule
-    missing = 0
     if b"<f" not in xml:
         return 0
+    missing = 0
     for m in _FORMULA.finditer(xml):
         end = xml.find(b"</c>", m.end())
         if not _CACHED.match(xml, m.end(), end if end >= 0 else len(xml)):

@@ -133,6 +133,7 @@ def run_report(config: str | Path, output: str | Path | None = None, *,
         if step.notebook in _OUTPUTS:
             params["SORTIES"] = str(folder / _OUTPUTS[step.notebook])
         jobs.append((path, step.title, params))
+    name = str(cfg.get("nom") or config_path.stem)
     cache = tempfile.mkdtemp(prefix="kit-rapport-")
     previous = os.environ.get(RUN_CACHE_ENV)
     os.environ[RUN_CACHE_ENV] = cache  # hérité par les noyaux des notebooks
@@ -142,7 +143,7 @@ def run_report(config: str | Path, output: str | Path | None = None, *,
         printer = PdfQueue(workers) if pdf else None
         done = run_batch(jobs, folder, workers=workers, progress=progress,
                          on_report=printer.submit if printer else None,
-                         collectivite=str(cfg.get("nom") or "") or None)
+                         collectivite=name)
         committee_ready = any(j[0].stem == "05_comite" for j in jobs)
         shared = _shared_outputs(cfg, folder) if committee_ready and wanted is None else []
     finally:
@@ -155,7 +156,6 @@ def run_report(config: str | Path, output: str | Path | None = None, *,
     runs = [by_name.get(r.notebook, r) for r in runs] + shared
     notes = [note for note in [printer.finish() if printer else None] if note]
     _place_slides(folder, by_name.get("05_comite"))
-    name = str(cfg.get("nom") or config_path.stem)
     index = write_index(folder, name, runs, version=kit.__version__,
                         sources=[f"{REFERENCE['source']} (millésime {REFERENCE['millesime']})",
                                  "fichiers des services de la collectivité"], notes=notes)

@@ -12,6 +12,7 @@ import nbformat
 from jupyter_client.manager import KernelManager
 
 from kit._format import fmt_date
+from kit._gate import escape_html, mask_personal
 from kit.errors import KitError
 
 logger = logging.getLogger(__name__)
@@ -298,7 +299,8 @@ MIN_FINDINGS = 3
 
 def _synthesis_findings(cells: list) -> list[str]:
     """Première phrase de chaque paragraphe des synthèses (sorties Markdown des cellules),
-    sans la mise en forme, échappée pour le HTML."""
+    sans la mise en forme, passée par la porte de sortie (données personnelles masquées,
+    HTML échappé)."""
     found = []
     for cell in cells:
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
@@ -308,7 +310,7 @@ def _synthesis_findings(cells: list) -> list[str]:
                 plain = " ".join(re.sub(r"[*_`#>]+", "", paragraph).split())
                 sentence = re.split(r"(?<=[.!?])\s", plain)[0].strip()
                 if sentence:
-                    found.append(html.escape(html.unescape(sentence), quote=False))
+                    found.append(escape_html(mask_personal(html.unescape(sentence))[0]))
     return found
 
 
@@ -318,7 +320,8 @@ def cover_html(cells: list, collectivite: str | None, date: dt.date) -> str:
     rédigées s'il y en a moins de `MIN_FINDINGS`) et leurs sources.
 
     Les constats et les sources sont ceux que `kit.charts.show` a écrits (déjà échappés) ;
-    le nom de la collectivité est échappé ici."""
+    le nom de la collectivité et les phrases des synthèses passent ici par la porte de sortie
+    (`kit._gate`)."""
     findings, sources = [], []
     for cell in cells:
         for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
@@ -336,7 +339,7 @@ def cover_html(cells: list, collectivite: str | None, date: dt.date) -> str:
         findings += [f for f in _synthesis_findings(cells) if f not in findings]
     parts = ['<div class="kit-couverture">']
     if collectivite:
-        parts.append(f'<p class="kit-collectivite">{html.escape(str(collectivite))}</p>')
+        parts.append(f'<p class="kit-collectivite">{escape_html(collectivite)}</p>')
     parts.append(f'<p class="kit-date">Rapport du {fmt_date(date)}</p>')
     if findings:
         items = "".join(f"<li>{f}</li>" for f in findings[:MAX_FINDINGS])
