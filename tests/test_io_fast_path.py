@@ -373,3 +373,53 @@ def test_simple_dates_shortcut(values, expected, invalid):
     text = [None if pd.isna(v) else v.date().isoformat() for v in got.values]
     assert text == expected
     assert got.invalid.tolist() == invalid
+
+
+def _big_rows(n: int, middle=None, late=None) -> list[str]:
+    """Grand tableau (plus de 1,6 Mo : corps lu en deux moitiés) ; `middle` : lignes insérées
+    au milieu des données, `late(i)` : cellule « Nombre » de la ligne i."""
+    lines = ["Code;Commune;Montant;Nombre;Note"]
+    for i in range(n):
+        if middle and i == n // 2:
+            lines += middle
+        nombre = late(i) if late else str(i % 50)
+        lines.append(f"{i % 1000:05d};Ville{i % 7};{i % 900 + 1} {i % 1000:03d},25;{nombre};"
+                     f"{'ok' if i % 3 else 'à voir'}")
+    return lines
+
+
+@pytest.mark.parametrize("name,lines", [
+    # « nd » dans la seconde moitié seulement : entiers d'un côté, décimaux (manquants) de l'autre
+    ("nd_tardifs", _big_rows(60000, late=lambda i: "nd" if i in (45000, 59000) else str(i))),
+    # texte dans la seconde moitié seulement : types différents, fichier relu d'un bloc
+    ("texte_tardif", _big_rows(60000, late=lambda i: "beaucoup" if i == 50000 else str(i))),
+    # colonne vide dans la première moitié, remplie dans la seconde
+    ("vide_puis_texte", _big_rows(60000, late=lambda i: "" if i < 40000 else f"n{i}")),
+    # cellule sur des milliers de lignes physiques au milieu : la coupure tombe dedans
+    ("cellule_longue", _big_rows(50000, middle=['00001;"' + "suite\n" * 40000 + '";1;2;x'])),
+    # totaux et en-têtes répétés dans les deux moitiés
+    ("blocs", _big_rows(60000, middle=["Total;;123,00;;", "Code;Commune;Montant;Nombre;Note"])),
+])
+def test_large_body_read_in_two_halves_matches_ordinary_path(name, lines, tmp_path,
+                                                              monkeypatch):
+    """Au-delà de 1,6 Mo, le corps est lu en deux moitiés (une par cœur) : même résultat que le
+    chemin ordinaire, quels que soient les types rencontrés de part et d'autre de la coupure."""
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    data = path.read_bytes()
+    assert len(data) > kit.io._text._SPLIT_BYTES
+    if name == "cellule_longue":  # la coupure tombe bien dans la cellule
+        mid = data.find(b"\n", len(data) // 2)
+        assert data[mid - 5:mid + 6] == b"suite\nsuite"
+    halves = []
+    real = kit.io._text._read_body
+
+    def spy(buf, skip, kw):
+        halves.append(len(buf))
+        return real(buf, skip, kw)
+
+    monkeypatch.setattr(kit.io._text, "_read_body", spy)
+    fast = kit.load_table(path)
+    assert halves  # le chemin rapide a été tenté
+    _same(fast, _ordinary(path, monkeypatch))
+    assert len(fast) == sum(1 for line in lines if line[:1].isdigit())  # un enregistrement

@@ -41,6 +41,8 @@ _NUM_EN_RE = re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)\.\d+|-?\d{1,3}(?:,\d{3})+
 _SPACED_RE = re.compile(r"-?\d{1,3}(?: \d{3})+(?:,\d+)?")
 _LEADING_ZERO = re.compile(r"0\d+")
 _NOT_NUMBER = re.compile(r"[^\d\s.,+\-eE]")
+#: taille à partir de laquelle le corps d'un CSV est lu en deux moitiés, une par cœur
+_SPLIT_BYTES = 2 * SAMPLE_BYTES
 _C_SPECIAL = {"inf", "infinity", "nan", "true", "false"}  # lus par le lecteur C hors texte
 #: valeurs lues comme manquantes par le lecteur C dans les colonnes numériques (puis comptées)
 _PH_VARIANTS = sorted({"", "NaN", *PLACEHOLDERS, *(p.upper() for p in PLACEHOLDERS),
@@ -115,12 +117,10 @@ def _read_typed(buf: bytes, enc: str, sep: str, sample: list[list[str]], ends: _
     try:
         with warnings.catch_warnings():  # types mélangés d'un bloc à l'autre : traité plus bas
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)
-            body = pd.read_csv(io.BytesIO(buf), skiprows=start + n, dtype=dtype or None,
-                               decimal=decimal,
-                               thousands=" " if (spaced and decimal == ",") else None,
-                               keep_default_na=False, na_values={
-                                   c: _PH_VARIANTS if c in numeric else [""]
-                                   for c in range(width)}, **kw)
+            body = _read_body(buf, start + n, dict(
+                kw, dtype=dtype or None, decimal=decimal,
+                thousands=" " if (spaced and decimal == ",") else None, keep_default_na=False,
+                na_values={c: _PH_VARIANTS if c in numeric else [""] for c in range(width)}))
     except UnicodeDecodeError:
         raise
     except (pd.errors.ParserError, ValueError, csv.Error):
@@ -136,6 +136,44 @@ def _read_typed(buf: bytes, enc: str, sep: str, sample: list[list[str]], ends: _
     raw = pd.DataFrame(strip_text_rows(head), dtype=object, columns=range(width))  # nettoyé
     raw.index = pd.RangeIndex(1, start + n + 1)
     return TextTable(raw, "", sep, typed_body=body, typed_header=(start, n), placeholders=found)
+
+
+def _read_body(buf: bytes, skip: int, kw: dict) -> pd.DataFrame:
+    """Corps du tableau lu par le lecteur C, sous les `skip` premières lignes.
+
+    Un gros fichier est lu en deux moitiés, coupées à une fin de ligne, l'une dans un autre fil
+    (le lecteur C lâche le GIL en découpant le texte : les deux cœurs servent). Les deux moitiés
+    sont lues avec les mêmes options ; si une colonne n'a pas le même type dans les deux (hors
+    entiers d'un côté, décimaux de l'autre, que pandas réunit en décimaux comme il l'aurait fait
+    d'un bloc), le fichier est relu d'un bloc. Une coupure au milieu d'une cellule sur plusieurs
+    lignes laisse un guillemet ouvert en fin de première moitié : erreur du lecteur, donc
+    chemin ordinaire (comme toute ligne sur plusieurs lignes physiques).
+    """
+    mid = buf.find(b"\n", len(buf) // 2) + 1
+    if len(buf) < _SPLIT_BYTES or not SAMPLE_BYTES < mid < len(buf):  # l'en-tête avant `mid`
+        return pd.read_csv(io.BytesIO(buf), skiprows=skip, **kw)
+    view = memoryview(buf)
+    second: dict = {}
+
+    def read_second() -> None:
+        try:
+            second["body"] = pd.read_csv(io.BytesIO(view[mid:]), **kw)
+        except BaseException as exc:  # relancée dans le fil appelant
+            second["error"] = exc
+
+    thread = threading.Thread(target=read_second, daemon=True)
+    thread.start()
+    try:
+        first = pd.read_csv(io.BytesIO(view[:mid]), skiprows=skip, **kw)
+    finally:
+        thread.join()
+    if "error" in second:
+        raise second["error"]
+    rest = second["body"]
+    if not all(a == b or (a.kind in "if" and b.kind in "if")
+               for a, b in zip(first.dtypes, rest.dtypes)):
+        return pd.read_csv(io.BytesIO(buf), skiprows=skip, **kw)
+    return pd.concat([first, rest], ignore_index=True)
 
 
 def _find_placeholders(body: pd.DataFrame, buf: bytes, ends: np.ndarray, cols: list[int],
