@@ -423,3 +423,67 @@ def test_large_body_read_in_two_halves_matches_ordinary_path(name, lines, tmp_pa
     assert halves  # le chemin rapide a été tenté
     _same(fast, _ordinary(path, monkeypatch))
     assert len(fast) == sum(1 for line in lines if line[:1].isdigit())  # un enregistrement
+
+
+def _bad_groups_reference(data: bytes) -> list[int]:
+    """Espaces entre deux chiffres qui ne séparent pas des milliers bien formés, cherchés
+    octet par octet : trois chiffres exactement après l'espace, au plus trois avant."""
+    out = []
+    for i in range(1, len(data) - 1):
+        if data[i] != 32 or not (data[i - 1:i].isdigit() and data[i + 1:i + 2].isdigit()):
+            continue
+        after_ok = data[i + 1:i + 4].isdigit() and len(data[i + 1:i + 4]) == 3 \
+            and not data[i + 4:i + 5].isdigit()
+        before_ok = not (i >= 4 and data[i - 4:i].isdigit())
+        if not (after_ok and before_ok):
+            out.append(i)
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list(b"0123456789  ;,\nx")), max_size=400).map(bytes),
+       st.sampled_from([1, 2, 5, 16, 1 << 18]))
+def test_bad_groups_match_bytewise_reference(data, step):
+    """Recherche vectorisée par blocs de `step` octets = recherche octet par octet, quelle
+    que soit la place des coupures entre blocs."""
+    assert kit.io._text._bad_groups(data, step).tolist() == _bad_groups_reference(data)
+
+
+@pytest.mark.parametrize("n", [300, 60000])  # petit fichier ; grand, lu en deux moitiés
+@pytest.mark.parametrize("bad", ["12 34", "1000 000,25", "1 2 3,5"])
+def test_misgrouped_number_is_not_read_by_the_c_reader(n, bad, tmp_path, monkeypatch):
+    """Le lecteur C saute l'espace des milliers où qu'elle soit : « 12 34 » deviendrait 1234.
+    Les analyseurs du kit refusent ces écritures : la colonne reste du texte, avec un doute,
+    comme par le chemin ordinaire."""
+    lines = ["Code;Montant;Nombre"] + [
+        f"{i:05d};{bad if i == n - 7 else _fr(i * 1.5)};{i}" for i in range(n)]
+    path = tmp_path / "groupes.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fast = kit.load_table(path)
+    _same(fast, _ordinary(path, monkeypatch))
+    assert fast.attrs["source"]["types"]["Montant"] == "texte"
+    assert fast.loc[n - 7 + 2, "Montant"] == bad  # ligne 1 : en-tête
+    assert any("Montant" in d for d in fast.attrs["source"]["doubts"])
+    assert fast.attrs["source"]["types"]["Nombre"] == "entier"
+
+
+def test_well_grouped_numbers_stay_on_fast_path(tmp_path):
+    path = tmp_path / "groupes.csv"
+    path.write_text("Code;Montant\n" + "".join(
+        f"{i:05d};{_fr(i * 1234.5)}\n" for i in range(300)), encoding="utf-8")
+    table = kit.io._text.read_text(path.read_bytes(), path)
+    assert table.typed_body is not None and not table.misgrouped.get()
+    df = kit.load_table(path)
+    assert df["Montant"].sum() == pytest.approx(sum(i * 1234.5 for i in range(300)))
+
+
+def test_list_tables_counts_every_csv_row(tricky):
+    """Un CSV lu par le chemin rapide garde toutes ses lignes dans `list_tables` (compte établi
+    avec le module csv : lignes non vides)."""
+    import csv
+    path = tricky["totaux.csv"]
+    with path.open(encoding="utf-8", newline="") as f:
+        expected = sum(1 for row in csv.reader(f, delimiter=";") if any(v.strip() for v in row))
+    listed = kit.list_tables(path)
+    assert listed.loc[0, "lignes"] == expected == 3003
+    assert listed.loc[0, "contenu"] == "tableau de données"

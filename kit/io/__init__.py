@@ -192,9 +192,10 @@ def _frame(rows: list[list]) -> pd.DataFrame:
 
 
 def _raw_table(source: str | Path, sheet: str | int | None, sep: str | None = None,
-               encoding: str | None = None
+               encoding: str | None = None, fast: bool = True
                ) -> tuple[Path, bytes, str, dict[str, Any], pd.DataFrame, list]:
-    """Fichier → (chemin, octets, format, infos, table brute indexée par ligne, fusions)."""
+    """Fichier → (chemin, octets, format, infos, table brute indexée par ligne, fusions) ;
+    `fast=False` : sans le chemin rapide des CSV."""
     path, data = _read_source(source)
     digest = _Digest(data)
     fmt = _detect_format(data, path)
@@ -205,8 +206,9 @@ def _raw_table(source: str | Path, sheet: str | int | None, sep: str | None = No
             raise SheetNotFoundError(
                 f"Le fichier texte « {path.name} » n'a qu'une seule table : n'indiquez pas de "
                 f"feuille (reçu {sheet!r}).", path)
-        table = read_text(data, path, sep, encoding)
+        table = read_text(data, path, sep, encoding, fast)
         info.update(encoding=table.encoding, delimiter=table.delimiter,
+                    misgrouped=table.misgrouped,
                     repaired_lines=table.repaired_lines, rejected_lines=table.rejected_lines,
                     unclosed_quotes=table.unclosed_quotes,
                     typed_body=table.typed_body, typed_header=table.typed_header,
@@ -302,18 +304,30 @@ def load_table(source: str | Path, sheet: str | int | None = None,
         Choix imposé qui contredit le fichier : ligne d'en-tête vide, colonne de `types`
         absente, type inconnu, encodage qui ne décode pas le fichier.
     """
+    args = (source, sheet, schema, header_row, header, skip_rows, types, keep_totals, sep,
+            encoding)
+    # CSV : le chemin rapide est démenti quand le lecteur C a lu en nombre une cellule au
+    # groupement de chiffres mal formé (« 12 34 ») ; le fichier est relu sans lui
+    df = _load_table(*args, fast=True)
+    return df if df is not None else _load_table(*args, fast=False)
+
+
+def _load_table(source: str | Path, sheet: str | int | None,
+                schema: dict | str | Path | None, header_row: int | None,
+                header: int | list[int] | None, skip_rows: int | list[int] | None,
+                types: dict[str, str] | None, keep_totals: bool, sep: str | None,
+                encoding: str | None, fast: bool) -> pd.DataFrame | None:
+    """`load_table` ; None si le chemin rapide des CSV est démenti (à relire avec
+    `fast=False`)."""
     header_row, n_forced = _overrides.header_rows(header_row, header)
-    path, data, fmt, info, raw, merged = _raw_table(source, sheet, sep, encoding)
+    path, data, fmt, info, raw, merged = _raw_table(source, sheet, sep, encoding, fast)
     info["digest"].begin()
     typed_body = info.pop("typed_body", None)
     typed_header = info.pop("typed_header", None)
     # valeurs de remplacement des colonnes numériques lues comme manquantes (CSV, chemin rapide)
     hidden: dict = info.pop("hidden", None) or {}
     if typed_body is not None and (header_row is not None or skip_rows):  # chemin ordinaire
-        typed_body = typed_body.astype(object)
-        for c, cells in hidden.items():
-            typed_body.loc[cells.index, c] = cells.to_numpy()
-        raw = pd.concat([raw.astype(object), typed_body])
+        raw = _whole(raw, typed_body, hidden)
         typed_body, hidden = None, {}
     where = f"« {path.name} »" + (f", feuille « {info['sheet']} »" if info["sheet"] else "")
     distinct = Distinct()  # valeurs distinctes des colonnes du corps, calculées une fois
@@ -423,10 +437,21 @@ def load_table(source: str | Path, sheet: str | int | None = None,
     # écritures non standard des valeurs converties (pour `validate`) ; hors de « source » :
     # le chemin rapide des CSV lit certains nombres sans garder leur écriture
     df.attrs["written"] = written
+    if info.get("misgrouped") is not None and info["misgrouped"].get():
+        return None
     doubts = _reading.collect_doubts(df.attrs["source"])
     df.attrs["source"]["doubts"] = doubts
     _reading.warn_doubts(doubts, where)
     return df
+
+
+def _whole(raw: pd.DataFrame, typed_body: pd.DataFrame, hidden: dict) -> pd.DataFrame:
+    """Table brute entière d'un CSV lu par le chemin rapide : lignes jusqu'à l'en-tête, puis
+    corps typé, valeurs de remplacement remises à leur place."""
+    typed_body = typed_body.astype(object)
+    for c, cells in hidden.items():
+        typed_body.loc[cells.index, c] = cells.to_numpy()
+    return pd.concat([raw.astype(object), typed_body])
 
 
 def _row_text(row: pd.Series, hidden: dict | None = None) -> str:
@@ -473,7 +498,9 @@ def list_tables(path: str | Path) -> pd.DataFrame:
     if fmt in ("csv", "txt"):
         sheets: list[tuple[str | None, pd.DataFrame, list]] = []
         table = read_text(data, src)
-        sheets.append((None, table.raw, []))
+        raw = table.raw if table.typed_body is None else _whole(table.raw, table.typed_body,
+                                                                table.placeholders)
+        sheets.append((None, raw, []))
     else:
         wb, _ = _open_workbook(data, src, fmt)
         sheets = []

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kit._parse import PLACEHOLDERS, normalize_label
+from kit._parse import PLACEHOLDERS, normalize_label, parse_numbers
 from kit.errors import CorruptFileError, DataError, EmptyFileError
 from kit.io._encoding import SAMPLE_BYTES, decode, no_c1, prepare
 from kit.io._layout import cell_kind, find_header, strip_text_rows
@@ -68,6 +68,9 @@ class TextTable:
     #: chemin rapide : valeurs de remplacement des colonnes numériques du corps typé (texte
     #: nettoyé, indexé par ligne), lues comme manquantes par le lecteur C
     placeholders: dict[int, pd.Series] = field(default_factory=dict)
+    #: chemin rapide : vérification en cours (`get()` → vrai) qu'une colonne lue en nombres a
+    #: un groupement de chiffres mal formé ; le fichier est alors à relire sans chemin rapide
+    misgrouped: _Background | None = None
 
 
 def _read_typed(buf: bytes, enc: str, sep: str, sample: list[list[str]], ends: _LineEnds,
@@ -114,12 +117,13 @@ def _read_typed(buf: bytes, enc: str, sep: str, sample: list[list[str]], ends: _
         enc = "latin-1"  # mêmes caractères sous l'en-tête, décodage bien plus rapide
     kw = dict(sep=sep, header=None, names=range(width), encoding=enc,
               skip_blank_lines=False, engine="c", quoting=csv.QUOTE_MINIMAL)
+    thousands = " " if (spaced and decimal == ",") else None
     try:
         with warnings.catch_warnings():  # types mélangés d'un bloc à l'autre : traité plus bas
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)
             body = _read_body(buf, start + n, dict(
                 kw, dtype=dtype or None, decimal=decimal,
-                thousands=" " if (spaced and decimal == ",") else None, keep_default_na=False,
+                thousands=thousands, keep_default_na=False,
                 na_values={c: _PH_VARIANTS if c in numeric else [""] for c in range(width)}))
     except UnicodeDecodeError:
         raise
@@ -133,9 +137,16 @@ def _read_typed(buf: bytes, enc: str, sep: str, sample: list[list[str]], ends: _
         return None
     body.index = pd.RangeIndex(start + n + 1, n_lines + 1)
     found = _find_placeholders(body, buf, ends.get(), numeric, start + n, kw)
+    # le lecteur C saute l'espace des milliers où qu'elle soit (« 12 34 » → 1234) : les
+    # groupements mal formés des colonnes lues en nombres sont cherchés dans un autre fil
+    # pendant la mise en forme du tableau
+    cols = [c for c in body.columns if body[c].dtype.kind in "if"]
+    check = _Background(_misgrouped, buf, ends.get(), cols, start + n, len(body), kw) \
+        if thousands and cols else None
     raw = pd.DataFrame(strip_text_rows(head), dtype=object, columns=range(width))  # nettoyé
     raw.index = pd.RangeIndex(1, start + n + 1)
-    return TextTable(raw, "", sep, typed_body=body, typed_header=(start, n), placeholders=found)
+    return TextTable(raw, "", sep, typed_body=body, typed_header=(start, n), placeholders=found,
+                     misgrouped=check)
 
 
 def _read_body(buf: bytes, skip: int, kw: dict) -> pd.DataFrame:
@@ -176,6 +187,66 @@ def _read_body(buf: bytes, skip: int, kw: dict) -> pd.DataFrame:
     return pd.concat([first, rest], ignore_index=True)
 
 
+def _reread(buf: bytes, ends: np.ndarray, lines: np.ndarray, cols: list[int],
+            kw: dict) -> dict[int, np.ndarray]:
+    """Texte brut des colonnes `cols` des lignes physiques `lines` (à partir de 0)."""
+    starts = np.concatenate(([0], ends))[lines].tolist()
+    stops = np.append(ends, len(buf))[lines].tolist()
+    pieces = [buf[a:b] for a, b in zip(starts, stops)]
+    if len(pieces) > 300:  # beaucoup de lignes : relues par le lecteur C
+        try:
+            frame = pd.read_csv(io.BytesIO(b"".join(pieces)), usecols=cols, dtype=str,
+                                keep_default_na=False, na_filter=False, **kw)
+            if len(frame) == len(pieces):
+                return {c: frame[c].to_numpy(dtype=object) for c in cols}
+        except UnicodeDecodeError:
+            raise
+        except (pd.errors.ParserError, ValueError, csv.Error):
+            pass
+    # quelques lignes, ou relecture groupée impossible : une à une
+    rows = [next(csv.reader([piece.decode(kw["encoding"]).rstrip("\r\n")],
+                            delimiter=kw["sep"]), []) for piece in pieces]
+    return {c: np.array([r[c] if c < len(r) else "" for r in rows], dtype=object) for c in cols}
+
+
+def _bad_groups(buf: bytes, step: int = 1 << 18) -> np.ndarray:
+    """Position des espaces entre deux chiffres qui ne séparent pas des milliers bien formés
+    (trois chiffres après l'espace, au plus trois avant) : « 12 34 », « 1000 000 »…"""
+    arr = np.frombuffer(buf, np.uint8)
+    pad = np.zeros(4, np.uint8)  # ni chiffre ni espace
+    out = [np.zeros(0, np.int64)]  # par blocs (`step`) : tableaux gardés en cache
+    for lo in range(0, len(arr), step):
+        hi = min(lo + step, len(arr))
+        chunk = arr[max(lo - 4, 0):hi + 4]  # indice k : octet lo - 4 + k, jusqu'à hi + 4
+        if lo < 4 or hi + 4 > len(arr):
+            chunk = np.concatenate((pad[:4 - min(lo, 4)], chunk,
+                                    pad[:hi + 4 - min(hi + 4, len(arr))]))
+        digit = (chunk - np.uint8(48)) < 10
+        pos = np.flatnonzero((chunk[4:-4] == 32) & digit[3:-5] & digit[5:-3]) + 4
+        ok = digit[pos + 2] & digit[pos + 3] & ~digit[pos + 4] & ~(
+            digit[pos - 2] & digit[pos - 3] & digit[pos - 4])
+        out.append(pos[~ok] + (lo - 4))
+    return np.concatenate(out)
+
+
+def _misgrouped(buf: bytes, ends: np.ndarray, cols: list[int], first: int, n_rows: int,
+                kw: dict) -> bool:
+    """Une cellule des colonnes `cols` (lues en nombres, corps du tableau : `n_rows` lignes
+    à partir de la ligne physique `first`, comptée à partir de 0) a-t-elle un groupement de
+    chiffres que les analyseurs du kit refusent (« 12 34 ») ? Le lecteur C l'a lue 1234."""
+    lines = np.unique(np.searchsorted(ends, _bad_groups(buf), side="right"))
+    lines = lines[(lines >= first) & (lines < first + n_rows)]
+    if not len(lines):
+        return False
+    cells = _reread(buf, ends, lines, cols, kw)
+    for c in cols:
+        text = pd.Series(cells[c], dtype=object).str.strip()
+        text = text[text.str.contains(r"\d\s+\d", regex=True)]
+        if len(text) and parse_numbers(text).invalid.any():
+            return True
+    return False
+
+
 def _find_placeholders(body: pd.DataFrame, buf: bytes, ends: np.ndarray, cols: list[int],
                        first: int, kw: dict) -> dict[int, pd.Series]:
     """Distingue, dans les colonnes lues avec les valeurs de remplacement comme manquantes, les
@@ -198,25 +269,7 @@ def _find_placeholders(body: pd.DataFrame, buf: bytes, ends: np.ndarray, cols: l
     cols = list(masks)
     missing = np.column_stack(list(masks.values()))
     pos = np.flatnonzero(missing.any(axis=1))
-    starts = np.concatenate(([0], ends))[first + pos].tolist()
-    stops = np.append(ends, len(buf))[first + pos].tolist()
-    pieces = [buf[a:b] for a, b in zip(starts, stops)]
-    cells = None
-    if len(pieces) > 300:  # beaucoup de lignes : relues par le lecteur C
-        try:
-            frame = pd.read_csv(io.BytesIO(b"".join(pieces)), usecols=cols, dtype=str,
-                                keep_default_na=False, na_filter=False, **kw)
-            if len(frame) == len(pos):
-                cells = {c: frame[c].to_numpy(dtype=object) for c in cols}
-        except UnicodeDecodeError:
-            raise
-        except (pd.errors.ParserError, ValueError, csv.Error):
-            pass
-    if cells is None:  # quelques lignes, ou relecture groupée impossible : une à une
-        rows = [next(csv.reader([piece.decode(kw["encoding"]).rstrip("\r\n")],
-                                delimiter=kw["sep"]), []) for piece in pieces]
-        cells = {c: np.array([r[c] if c < len(r) else "" for r in rows], dtype=object)
-                 for c in cols}
+    cells = _reread(buf, ends, first + pos, cols, kw)
     found = {}
     for j, c in enumerate(cols):
         miss = missing[pos, j]
@@ -257,10 +310,11 @@ def sniff_delimiter(lines: list[str]) -> str:
 
 
 def read_text(data: bytes, path: Path, sep: str | None = None,
-              encoding: str | None = None) -> TextTable:
+              encoding: str | None = None, fast: bool = True) -> TextTable:
     """Lit un export texte en une table brute de cellules (texte).
 
-    `sep` et `encoding` imposent le séparateur et l'encodage au lieu de les deviner.
+    `sep` et `encoding` imposent le séparateur et l'encodage au lieu de les deviner ;
+    `fast=False` écarte le chemin rapide (corps typé par le lecteur C).
     """
     if encoding is not None:
         try:
@@ -273,21 +327,42 @@ def read_text(data: bytes, path: Path, sep: str | None = None,
         text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
         if not text.strip():
             raise EmptyFileError(f"Le fichier « {path.name} » ne contient aucune donnée.", path)
-        return _read_bytes(text.encode("utf-8"), encoding, "utf-8", path, text, sep)
+        return _read_bytes(text.encode("utf-8"), encoding, "utf-8", path, text, sep, fast)
     prep = prepare(data)
-    table = _read_bytes(*prep, path, sep=sep) if prep is not None else None
+    table = _read_bytes(*prep, path, sep=sep, fast=fast) if prep is not None else None
     if table is None:  # décodage complet, en mémoire
         text, encoding = decode(data)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         if not text.strip():
             raise EmptyFileError(f"Le fichier « {path.name} » ne contient aucune donnée.", path)
-        table = _read_bytes(text.encode("utf-8"), encoding, "utf-8", path, text, sep)
+        table = _read_bytes(text.encode("utf-8"), encoding, "utf-8", path, text, sep, fast)
     return table
 
 
 def _line_ends(buf: bytes) -> np.ndarray:
     """Position (exclue) de la fin de chaque ligne physique terminée par « \\n »."""
     return np.flatnonzero(np.frombuffer(buf, np.uint8) == 10) + 1
+
+
+class _Background:
+    """Calcul lancé dans un autre fil (numpy lâche le GIL), résultat attendu par `get`."""
+
+    def __init__(self, fn, *args):
+        self._value, self._error = None, None
+        self._thread = threading.Thread(target=self._run, args=(fn, *args), daemon=True)
+        self._thread.start()
+
+    def _run(self, fn, *args) -> None:
+        try:
+            self._value = fn(*args)
+        except BaseException as exc:  # relancée dans le fil appelant
+            self._error = exc
+
+    def get(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 class _LineEnds:
@@ -330,8 +405,8 @@ class _LineEnds:
         return np.array(out, dtype=np.int64)
 
 
-def _read_bytes(buf: bytes, encoding: str, enc: str, path: Path,
-                text: str | None = None, sep: str | None = None) -> TextTable | None:
+def _read_bytes(buf: bytes, encoding: str, enc: str, path: Path, text: str | None = None,
+                sep: str | None = None, fast: bool = True) -> TextTable | None:
     """Lit les octets `buf` (encodage `enc`) ; `text` : le même contenu déjà décodé, fins de
     ligne « \\n ». None quand le fichier demande d'être décodé en entier d'abord."""
     ends = _LineEnds(buf)
@@ -365,7 +440,7 @@ def _read_bytes(buf: bytes, encoding: str, enc: str, path: Path,
     header_width = _header_width(sample, header)
     try:
         if header_width is not None and max(_eff_width(r) for r in sample) <= header_width:
-            typed = _read_typed(buf, enc, sep, sample, ends, header)
+            typed = _read_typed(buf, enc, sep, sample, ends, header) if fast else None
             if typed is not None:
                 typed.encoding = encoding
                 return typed
