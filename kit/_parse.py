@@ -251,6 +251,8 @@ def _number_style(text: pd.Series) -> str:
 def _parse_number_text(text: pd.Series) -> pd.Series:
     """Chaînes (sans NA ni remplacements) → float, NaN si non convertible."""
     fast = pd.to_numeric(text, errors="coerce")
+    if fast.dtype.kind == "f":  # « inf », « Infinity » : du texte, pas un nombre
+        fast = fast.mask(np.isinf(fast.to_numpy()))
     # « 1.234 » est ambigu : ne pas garder la conversion directe si la colonne est à la française
     style = _number_style(text)
     if style == "en" or not text.str.contains(r"\.\d{3}(?:\D|$)", regex=True).any():

@@ -425,12 +425,16 @@ def test_large_body_read_in_two_halves_matches_ordinary_path(name, lines, tmp_pa
     assert len(fast) == sum(1 for line in lines if line[:1].isdigit())  # un enregistrement
 
 
-def _bad_groups_reference(data: bytes) -> list[int]:
-    """Espaces entre deux chiffres qui ne séparent pas des milliers bien formés, cherchés
-    octet par octet : trois chiffres exactement après l'espace, au plus trois avant."""
+def _suspects_reference(data: bytes) -> list[int]:
+    """Cherchés octet par octet : espaces entre deux chiffres qui ne séparent pas des milliers
+    bien formés (trois chiffres exactement après l'espace, au plus trois avant) ; virgules
+    avec un chiffre d'un seul côté."""
     out = []
-    for i in range(1, len(data) - 1):
-        if data[i] != 32 or not (data[i - 1:i].isdigit() and data[i + 1:i + 2].isdigit()):
+    for i in range(len(data)):
+        left, right = data[i - 1:i].isdigit() if i else False, data[i + 1:i + 2].isdigit()
+        if data[i] == 44 and left != right:
+            out.append(i)
+        if data[i] != 32 or not (left and right):
             continue
         after_ok = data[i + 1:i + 4].isdigit() and len(data[i + 1:i + 4]) == 3 \
             and not data[i + 4:i + 5].isdigit()
@@ -443,18 +447,19 @@ def _bad_groups_reference(data: bytes) -> list[int]:
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(list(b"0123456789  ;,\nx")), max_size=400).map(bytes),
        st.sampled_from([1, 2, 5, 16, 1 << 18]))
-def test_bad_groups_match_bytewise_reference(data, step):
+def test_suspects_match_bytewise_reference(data, step):
     """Recherche vectorisée par blocs de `step` octets = recherche octet par octet, quelle
     que soit la place des coupures entre blocs."""
-    assert kit.io._text._bad_groups(data, step).tolist() == _bad_groups_reference(data)
+    assert kit.io._text._suspects(data, True, True, step).tolist() == _suspects_reference(data)
 
 
 @pytest.mark.parametrize("n", [300, 60000])  # petit fichier ; grand, lu en deux moitiés
-@pytest.mark.parametrize("bad", ["12 34", "1000 000,25", "1 2 3,5"])
-def test_misgrouped_number_is_not_read_by_the_c_reader(n, bad, tmp_path, monkeypatch):
-    """Le lecteur C saute l'espace des milliers où qu'elle soit : « 12 34 » deviendrait 1234.
-    Les analyseurs du kit refusent ces écritures : la colonne reste du texte, avec un doute,
-    comme par le chemin ordinaire."""
+@pytest.mark.parametrize("bad", ["12 34", "1000 000,25", "1 2 3,5", ",5", "1,", "inf",
+                                 "-Infinity"])
+def test_number_refused_by_the_kit_is_not_read_by_the_c_reader(n, bad, tmp_path, monkeypatch):
+    """Le lecteur C saute l'espace des milliers où qu'elle soit (« 12 34 » deviendrait 1234),
+    lit « ,5 », « 1, » et « inf ». Les analyseurs du kit refusent ces écritures : la colonne
+    reste du texte, avec un doute, comme par le chemin ordinaire."""
     lines = ["Code;Montant;Nombre"] + [
         f"{i:05d};{bad if i == n - 7 else _fr(i * 1.5)};{i}" for i in range(n)]
     path = tmp_path / "groupes.csv"
@@ -472,7 +477,7 @@ def test_well_grouped_numbers_stay_on_fast_path(tmp_path):
     path.write_text("Code;Montant\n" + "".join(
         f"{i:05d};{_fr(i * 1234.5)}\n" for i in range(300)), encoding="utf-8")
     table = kit.io._text.read_text(path.read_bytes(), path)
-    assert table.typed_body is not None and not table.misgrouped.get()
+    assert table.typed_body is not None and not table.misread.get()
     df = kit.load_table(path)
     assert df["Montant"].sum() == pytest.approx(sum(i * 1234.5 for i in range(300)))
 
@@ -487,3 +492,27 @@ def test_list_tables_counts_every_csv_row(tricky):
     listed = kit.list_tables(path)
     assert listed.loc[0, "lignes"] == expected == 3003
     assert listed.loc[0, "contenu"] == "tableau de données"
+
+
+_WRITINGS = ["1e5", "1,5e3", "inf", "-inf", "Infinity", "nan", "NaN", "NA", "5.", ".5", ",5", "1,",
+             "+5", "-0", "0x10", "1_000", "1 234,5 ", "1  234,5", "５", "1.234,5", "TRUE", "1/2",
+             "12:30", "(5)", "5-", "−5", "5 €", "5%", "12 345 678,9", "0 123", "007", "1,5,6",
+             "12 34", "1000 000", "nd", "", "-", "1 234", "2,", "3,25"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(_WRITINGS), min_size=1, max_size=3),
+       st.sampled_from([",", "."]), st.booleans())
+def test_any_writing_reads_the_same_on_both_paths(tmp_path_factory, writings, decimal, spaced):
+    """Quelques écritures insolites dans une colonne de nombres : le chemin rapide (lecteur C)
+    donne exactement le tableau du chemin ordinaire (analyseurs du kit)."""
+    nums = [(f"{i} 2{i % 10}5{decimal}5" if spaced and decimal == "," else f"{i}{decimal}5")
+            for i in range(1, 41)]
+    for k, w in enumerate(writings):
+        nums[10 + 7 * k] = w
+    path = tmp_path_factory.mktemp("ecritures") / "ecritures.csv"
+    path.write_text("Code;Montant;Fin\n" + "".join(f"A{i};{x};z\n" for i, x in enumerate(nums)),
+                    encoding="utf-8")
+    with pytest.MonkeyPatch.context() as m:
+        fast = kit.load_table(path)
+        _same(fast, _ordinary(path, m))

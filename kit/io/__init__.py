@@ -208,7 +208,7 @@ def _raw_table(source: str | Path, sheet: str | int | None, sep: str | None = No
                 f"feuille (reçu {sheet!r}).", path)
         table = read_text(data, path, sep, encoding, fast)
         info.update(encoding=table.encoding, delimiter=table.delimiter,
-                    misgrouped=table.misgrouped,
+                    misread=table.misread,
                     repaired_lines=table.repaired_lines, rejected_lines=table.rejected_lines,
                     unclosed_quotes=table.unclosed_quotes,
                     typed_body=table.typed_body, typed_header=table.typed_header,
@@ -306,8 +306,8 @@ def load_table(source: str | Path, sheet: str | int | None = None,
     """
     args = (source, sheet, schema, header_row, header, skip_rows, types, keep_totals, sep,
             encoding)
-    # CSV : le chemin rapide est démenti quand le lecteur C a lu en nombre une cellule au
-    # groupement de chiffres mal formé (« 12 34 ») ; le fichier est relu sans lui
+    # CSV : le chemin rapide est démenti quand le lecteur C a lu en nombre une cellule que les
+    # analyseurs du kit refusent (« 12 34 », « ,5 ») ; le fichier est relu sans lui
     df = _load_table(*args, fast=True)
     return df if df is not None else _load_table(*args, fast=False)
 
@@ -437,7 +437,7 @@ def _load_table(source: str | Path, sheet: str | int | None,
     # écritures non standard des valeurs converties (pour `validate`) ; hors de « source » :
     # le chemin rapide des CSV lit certains nombres sans garder leur écriture
     df.attrs["written"] = written
-    if info.get("misgrouped") is not None and info["misgrouped"].get():
+    if info.get("misread") is not None and info["misread"].get():
         return None
     doubts = _reading.collect_doubts(df.attrs["source"])
     df.attrs["source"]["doubts"] = doubts

@@ -69,8 +69,9 @@ class TextTable:
     #: nettoyé, indexé par ligne), lues comme manquantes par le lecteur C
     placeholders: dict[int, pd.Series] = field(default_factory=dict)
     #: chemin rapide : vérification en cours (`get()` → vrai) qu'une colonne lue en nombres a
-    #: un groupement de chiffres mal formé ; le fichier est alors à relire sans chemin rapide
-    misgrouped: _Background | None = None
+    #: une cellule que les analyseurs du kit refusent ; le fichier est alors à relire sans
+    #: chemin rapide
+    misread: _Background | None = None
 
 
 def _read_typed(buf: bytes, enc: str, sep: str, sample: list[list[str]], ends: _LineEnds,
@@ -137,16 +138,19 @@ def _read_typed(buf: bytes, enc: str, sep: str, sample: list[list[str]], ends: _
         return None
     body.index = pd.RangeIndex(start + n + 1, n_lines + 1)
     found = _find_placeholders(body, buf, ends.get(), numeric, start + n, kw)
-    # le lecteur C saute l'espace des milliers où qu'elle soit (« 12 34 » → 1234) : les
-    # groupements mal formés des colonnes lues en nombres sont cherchés dans un autre fil
-    # pendant la mise en forme du tableau
+    # le lecteur C est plus large que les analyseurs du kit : il saute l'espace des milliers
+    # où qu'elle soit (« 12 34 » → 1234), lit « ,5 », « 1, » et « inf ». Les écritures
+    # suspectes des colonnes lues en nombres sont cherchées dans les octets, dans un autre fil
+    # pendant la mise en forme du tableau ; s'il y en a, le fichier est relu sans chemin rapide
     cols = [c for c in body.columns if body[c].dtype.kind in "if"]
-    check = _Background(_misgrouped, buf, ends.get(), cols, start + n, len(body), kw) \
-        if thousands and cols else None
+    if any(np.isinf(body[c].to_numpy()).any() for c in cols if body[c].dtype.kind == "f"):
+        return None
+    check = _Background(_check_numbers, buf, ends.get(), thousands is not None, decimal == ",",
+                        cols, start + n, len(body), kw) if cols and decimal == "," else None
     raw = pd.DataFrame(strip_text_rows(head), dtype=object, columns=range(width))  # nettoyé
     raw.index = pd.RangeIndex(1, start + n + 1)
     return TextTable(raw, "", sep, typed_body=body, typed_header=(start, n), placeholders=found,
-                     misgrouped=check)
+                     misread=check)
 
 
 def _read_body(buf: bytes, skip: int, kw: dict) -> pd.DataFrame:
@@ -209,11 +213,13 @@ def _reread(buf: bytes, ends: np.ndarray, lines: np.ndarray, cols: list[int],
     return {c: np.array([r[c] if c < len(r) else "" for r in rows], dtype=object) for c in cols}
 
 
-def _bad_groups(buf: bytes, step: int = 1 << 18) -> np.ndarray:
-    """Position des espaces entre deux chiffres qui ne séparent pas des milliers bien formés
-    (trois chiffres après l'espace, au plus trois avant) : « 12 34 », « 1000 000 »…"""
+def _suspects(buf: bytes, groups: bool, commas: bool, step: int = 1 << 18) -> np.ndarray:
+    """Positions où le lecteur C peut lire un nombre que les analyseurs du kit refusent :
+    `groups`, espace entre deux chiffres qui ne sépare pas des milliers bien formés (trois
+    chiffres après l'espace, au plus trois avant : « 12 34 », « 1000 000 ») ; `commas`,
+    virgule décimale avec un chiffre d'un seul côté (« ,5 », « 1, »)."""
     arr = np.frombuffer(buf, np.uint8)
-    pad = np.zeros(4, np.uint8)  # ni chiffre ni espace
+    pad = np.zeros(4, np.uint8)  # ni chiffre, ni espace, ni virgule
     out = [np.zeros(0, np.int64)]  # par blocs (`step`) : tableaux gardés en cache
     for lo in range(0, len(arr), step):
         hi = min(lo + step, len(arr))
@@ -222,29 +228,34 @@ def _bad_groups(buf: bytes, step: int = 1 << 18) -> np.ndarray:
             chunk = np.concatenate((pad[:4 - min(lo, 4)], chunk,
                                     pad[:hi + 4 - min(hi + 4, len(arr))]))
         digit = (chunk - np.uint8(48)) < 10
-        pos = np.flatnonzero((chunk[4:-4] == 32) & digit[3:-5] & digit[5:-3]) + 4
-        ok = digit[pos + 2] & digit[pos + 3] & ~digit[pos + 4] & ~(
-            digit[pos - 2] & digit[pos - 3] & digit[pos - 4])
-        out.append(pos[~ok] + (lo - 4))
-    return np.concatenate(out)
+        if groups:
+            pos = np.flatnonzero((chunk[4:-4] == 32) & digit[3:-5] & digit[5:-3]) + 4
+            ok = digit[pos + 2] & digit[pos + 3] & ~digit[pos + 4] & ~(
+                digit[pos - 2] & digit[pos - 3] & digit[pos - 4])
+            out.append(pos[~ok] + (lo - 4))
+        if commas:
+            pos = np.flatnonzero((chunk[4:-4] == 44) & (digit[3:-5] ^ digit[5:-3])) + 4
+            out.append(pos + (lo - 4))
+    return np.sort(np.concatenate(out))
 
 
-def _misgrouped(buf: bytes, ends: np.ndarray, cols: list[int], first: int, n_rows: int,
-                kw: dict) -> bool:
-    """Une cellule des colonnes `cols` (lues en nombres, corps du tableau : `n_rows` lignes
-    à partir de la ligne physique `first`, comptée à partir de 0) a-t-elle un groupement de
-    chiffres que les analyseurs du kit refusent (« 12 34 ») ? Le lecteur C l'a lue 1234."""
-    lines = np.unique(np.searchsorted(ends, _bad_groups(buf), side="right"))
+def _misread(buf: bytes, ends: np.ndarray, suspects: np.ndarray, cols: list[int], first: int,
+             n_rows: int, kw: dict) -> bool:
+    """Une cellule des colonnes `cols` (lues en nombres ; corps du tableau : `n_rows` lignes à
+    partir de la ligne physique `first`, comptée à partir de 0), sur une ligne qui contient
+    une position de `suspects`, est-elle refusée par les analyseurs du kit ? Le lecteur C
+    l'a pourtant lue comme un nombre (« 12 34 » → 1234)."""
+    lines = np.unique(np.searchsorted(ends, suspects, side="right"))
     lines = lines[(lines >= first) & (lines < first + n_rows)]
     if not len(lines):
         return False
     cells = _reread(buf, ends, lines, cols, kw)
-    for c in cols:
-        text = pd.Series(cells[c], dtype=object).str.strip()
-        text = text[text.str.contains(r"\d\s+\d", regex=True)]
-        if len(text) and parse_numbers(text).invalid.any():
-            return True
-    return False
+    return any(parse_numbers(pd.Series(cells[c], dtype=object)).invalid.any() for c in cols)
+
+
+def _check_numbers(buf: bytes, ends: np.ndarray, groups: bool, commas: bool, cols: list[int],
+                   first: int, n_rows: int, kw: dict) -> bool:
+    return _misread(buf, ends, _suspects(buf, groups, commas), cols, first, n_rows, kw)
 
 
 def _find_placeholders(body: pd.DataFrame, buf: bytes, ends: np.ndarray, cols: list[int],
