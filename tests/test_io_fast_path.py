@@ -516,3 +516,17 @@ def test_any_writing_reads_the_same_on_both_paths(tmp_path_factory, writings, de
     with pytest.MonkeyPatch.context() as m:
         fast = kit.load_table(path)
         _same(fast, _ordinary(path, m))
+
+
+def test_lone_carriage_return_after_the_sample(tmp_path, monkeypatch):
+    """Un « \\r » seul loin après l'échantillon (gros fichier) : vu par le fil des fins de
+    ligne, le fichier est décodé en entier comme un fichier à fins de ligne « \\r »."""
+    lines = _big_rows(60000)
+    lines[40000] = lines[40000].replace("Ville", "Vil\rle", 1)
+    path = tmp_path / "cr.csv"
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    data = path.read_bytes()
+    assert data.replace(b"\r\n", b"").find(b"\r") > kit.io._encoding.SAMPLE_BYTES
+    fast = kit.load_table(path)
+    _same(fast, _ordinary(path, monkeypatch))
+    assert (fast["Commune"] == "Vil").sum() == 1  # la ligne est coupée au « \r », comme partout

@@ -379,10 +379,11 @@ class _Background:
 class _LineEnds:
     """Fins de ligne d'un gros fichier, calculées dans un autre fil pendant que le lecteur C
     de pandas lit le fichier (numpy et le lecteur C lâchent le GIL : les deux cœurs servent).
-    Les premières lignes (`head`) se trouvent sans attendre."""
+    Les premières lignes (`head`) se trouvent sans attendre. `check_cr` : chercher aussi, dans
+    le même fil, des fins de ligne « \r » seules (`lone_cr`)."""
 
-    def __init__(self, buf: bytes):
-        self._buf, self._value = buf, None
+    def __init__(self, buf: bytes, check_cr: bool = False):
+        self._buf, self._value, self._check_cr, self._lone_cr = buf, None, check_cr, False
         self._thread = None
         if len(buf) >= 1 << 20:
             self._thread = threading.Thread(target=self._run, daemon=True)
@@ -391,7 +392,16 @@ class _LineEnds:
             self._run()
 
     def _run(self) -> None:
-        self._value = _line_ends(self._buf)
+        self._value = ends = _line_ends(self._buf)
+        if self._check_cr and b"\r" in self._buf:  # autant de « \r » que de « \r\n » ?
+            arr = np.frombuffer(self._buf, np.uint8)
+            self._lone_cr = np.count_nonzero(arr == 13) != np.count_nonzero(
+                arr[ends[ends >= 2] - 2] == 13)
+
+    def lone_cr(self) -> bool:
+        """Le fichier a-t-il des fins de ligne « \r » seules (à décoder en entier d'abord) ?"""
+        self.get()
+        return self._lone_cr
 
     def get(self) -> np.ndarray:
         if self._thread is not None:
@@ -420,19 +430,17 @@ def _read_bytes(buf: bytes, encoding: str, enc: str, path: Path, text: str | Non
                 sep: str | None = None, fast: bool = True) -> TextTable | None:
     """Lit les octets `buf` (encodage `enc`) ; `text` : le même contenu déjà décodé, fins de
     ligne « \\n ». None quand le fichier demande d'être décodé en entier d'abord."""
-    ends = _LineEnds(buf)
+    # fins de ligne « \r » seules : décodage complet (vérifié dans un autre fil, avant de
+    # renvoyer une table lue dans les octets)
+    ends = _LineEnds(buf, check_cr=text is None)
     if text is None:
-        if b"\r" in buf:  # fins de ligne « \r » seules : décodage complet
-            arr = np.frombuffer(buf, np.uint8)
-            all_ends = ends.get()
-            if np.count_nonzero(arr == 13) != np.count_nonzero(
-                    arr[all_ends[all_ends >= 2] - 2] == 13):
-                return None
         # les 80 premières lignes suffisent (au plus 200 000 caractères)
         first = ends.head(80)
         stop = min(int(first[79]) if len(first) >= 80 else len(buf), SAMPLE_BYTES)
-        head_text = codecs.getincrementaldecoder(enc)().decode(
-            buf[:stop], final=stop == len(buf)).replace("\r\n", "\n")[:200_000]
+        head_text = codecs.getincrementaldecoder(enc)().decode(buf[:stop], final=stop == len(buf))
+        if "\r" in head_text.replace("\r\n", ""):
+            return None
+        head_text = head_text.replace("\r\n", "\n")[:200_000]
         if not head_text.strip():
             return None
     else:
@@ -454,7 +462,7 @@ def _read_bytes(buf: bytes, encoding: str, enc: str, path: Path, text: str | Non
             typed = _read_typed(buf, enc, sep, sample, ends, header) if fast else None
             if typed is not None:
                 typed.encoding = encoding
-                return typed
+                return typed if not ends.lone_cr() else None
             try:
                 raw = pd.read_csv(io.BytesIO(buf), sep=sep, header=None, encoding=enc,
                                   names=range(max(len(r) for r in sample)),
@@ -464,12 +472,14 @@ def _read_bytes(buf: bytes, encoding: str, enc: str, path: Path, text: str | Non
                 if len(raw) == n_lines and not wrapped(raw.iloc[header[0] + header[1]:], sep,
                                                         header_width):
                     raw.index = pd.RangeIndex(1, n_lines + 1)
-                    return TextTable(raw, encoding, sep)
+                    return TextTable(raw, encoding, sep) if not ends.lone_cr() else None
             except UnicodeDecodeError:
                 raise
             except (pd.errors.ParserError, ValueError, csv.Error):
                 pass
         if text is None:
+            if ends.lone_cr():
+                return None
             text = buf.decode(enc).replace("\r\n", "\n")
     except UnicodeDecodeError:  # UTF-8 invalide après l'échantillon : décodage complet
         return None
