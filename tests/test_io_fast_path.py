@@ -530,3 +530,16 @@ def test_lone_carriage_return_after_the_sample(tmp_path, monkeypatch):
     fast = kit.load_table(path)
     _same(fast, _ordinary(path, monkeypatch))
     assert (fast["Commune"] == "Vil").sum() == 1  # la ligne est coupée au « \r », comme partout
+
+
+def test_few_distinct_values_checked_for_spaces(tmp_path, monkeypatch):
+    """Colonne à peu de valeurs distinctes (propreté vérifiée sur celles-ci) : un texte
+    entouré d'espaces ou fait d'espaces, loin après le début, est nettoyé comme ailleurs."""
+    towns = {i: "Nord" if i % 2 else "Sud" for i in range(5000)} | {4500: " Nord ", 4700: "   "}
+    lines = ["Code;Commune;Valeur"] + [f"{i};{towns[i]};{i}" for i in range(5000)]
+    path = tmp_path / "espaces_tardifs.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    fast = kit.load_table(path)
+    _same(fast, _ordinary(path, monkeypatch))
+    assert fast.loc[4502, "Commune"] == "Nord" and pd.isna(fast.loc[4702, "Commune"])
+    assert set(fast["Commune"].dropna()) == {"Nord", "Sud"}

@@ -364,7 +364,7 @@ def _load_table(source: str | Path, sheet: str | int | None,
         labels = _layout.header_labels(raw.iloc[: start + n].values.tolist(), start, n, merged)
         labels += [""] * (raw.shape[1] - len(labels))
         body = raw.iloc[start + n:] if typed_body is None else \
-            _layout.strip_cells(typed_body)
+            _layout.strip_cells(typed_body, distinct)
     motif, present = _junk.junk_codes(body, labels, hidden, distinct)
     motif, totals = _totals.check_rows(body, motif, labels, present, distinct)
     if keep_totals:

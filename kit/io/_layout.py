@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.compute as pc
 
-from kit._parse import arrow_array
+from kit._parse import Distinct, arrow_array
 
 SAMPLE_ROWS = 60
 
@@ -238,10 +238,17 @@ def unique_labels(labels: list[str], letters: list[str]) -> list[str]:
     return out
 
 
-def strip_cells(body: pd.DataFrame) -> pd.DataFrame:
+#: au début d'une colonne (deux fois plus de cellules), nombre de valeurs distinctes sous lequel
+#: la propreté des textes est vérifiée sur les valeurs distinctes plutôt que sur la colonne
+_HEAD_DISTINCT = 1000
+
+
+def strip_cells(body: pd.DataFrame, distinct: Distinct | None = None) -> pd.DataFrame:
     """Enlève les espaces autour des textes et remplace les cellules vides par NA.
 
-    Une colonne de texte (pyarrow) déjà propre est gardée telle quelle.
+    Une colonne de texte (pyarrow) déjà propre est gardée telle quelle. `distinct` : cache des
+    valeurs distinctes du tableau ; une colonne à peu de valeurs distinctes est vérifiée sur
+    celles-ci, qui resservent ensuite (lignes parasites, typage).
     """
     out = dict(body.items())
     short_text, changed = [], False  # petites colonnes de textes : nettoyées ensemble
@@ -254,7 +261,8 @@ def strip_cells(body: pd.DataFrame) -> pd.DataFrame:
             if col is None:  # aucun texte : rien à nettoyer
                 continue
         elif isinstance(col.dtype, pd.StringDtype):
-            if _already_clean(col):  # gardée telle quelle (et ses valeurs distinctes)
+            if _already_clean(col, distinct, c):  # gardée telle quelle (et ses valeurs
+                # distinctes)
                 continue
             col = col.str.strip()
             col = col.mask(col == "")
@@ -289,13 +297,18 @@ def _strip_object(col: pd.Series) -> pd.Series | None:
     return pd.Series(cells, index=col.index, dtype=object)
 
 
-def _already_clean(col: pd.Series) -> bool:
+def _already_clean(col: pd.Series, distinct: Distinct | None = None, key: object = None
+                   ) -> bool:
     """Colonne de texte (pyarrow) sans espace autour d'aucun texte ni texte vide : le
     nettoyage ne la changerait pas. Mêmes espaces que `Series.str.strip` (utf8_trim_whitespace),
-    vérifiés en trois opérations pyarrow sur toute la colonne."""
+    vérifiés en trois opérations pyarrow sur toute la colonne, ou sur ses valeurs distinctes
+    (`distinct`, clé `key`) quand le début de la colonne en a peu."""
     arr = arrow_array(col)
     if arr is None:
         return False
+    if distinct is not None and len(arr) > 2 * _HEAD_DISTINCT and pc.count_distinct(
+            arr.slice(0, 2 * _HEAD_DISTINCT)).as_py() < _HEAD_DISTINCT:
+        arr = arrow_array(distinct.uniques(key, col))
     length = pc.binary_length(arr)
     trimmed = pc.binary_length(pc.utf8_trim_whitespace(arr))
     if pc.any(pc.not_equal(length, trimmed)).as_py():

@@ -168,23 +168,11 @@ def _read_body(buf: bytes, skip: int, kw: dict) -> pd.DataFrame:
     if len(buf) < _SPLIT_BYTES or not SAMPLE_BYTES < mid < len(buf):  # l'en-tête avant `mid`
         return pd.read_csv(io.BytesIO(buf), skiprows=skip, **kw)
     view = memoryview(buf)
-    second: dict = {}
-
-    def read_second() -> None:
-        try:
-            second["body"] = pd.read_csv(io.BytesIO(view[mid:]), **kw)
-        except BaseException as exc:  # relancée dans le fil appelant
-            second["error"] = exc
-
-    thread = threading.Thread(target=read_second, daemon=True)
-    thread.start()
+    second = _Background(lambda: pd.read_csv(io.BytesIO(view[mid:]), **kw))
     try:
         first = pd.read_csv(io.BytesIO(view[:mid]), skiprows=skip, **kw)
     finally:
-        thread.join()
-    if "error" in second:
-        raise second["error"]
-    rest = second["body"]
+        rest = second.get()
     if not all(a == b or (a.kind in "if" and b.kind in "if")
                for a, b in zip(first.dtypes, rest.dtypes)):
         return pd.read_csv(io.BytesIO(buf), skiprows=skip, **kw)
@@ -366,7 +354,7 @@ class _Background:
     def _run(self, fn, *args) -> None:
         try:
             self._value = fn(*args)
-        except BaseException as exc:  # relancée dans le fil appelant
+        except Exception as exc:  # noqa: BLE001 — relancée dans le fil appelant, par `get`
             self._error = exc
 
     def get(self):
