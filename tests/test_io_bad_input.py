@@ -8,6 +8,8 @@ from datetime import datetime
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import kit
 import kit.io._safety
@@ -336,3 +338,52 @@ def test_excel_serial_dates_with_date_label(tmp_path):
     df = kit.load_table(p)
     assert df["Date de notification"].tolist() == [pd.Timestamp("2024-03-03"),
                                                    pd.Timestamp("2023-12-15")]
+
+
+def _patch_central(src, dest, member, field_offset, value):
+    """Copie de `src` où le champ (4 octets, à `field_offset` dans l'entrée du répertoire
+    central) du membre `member` vaut `value`."""
+    data = bytearray(src.read_bytes())
+    with zipfile.ZipFile(src) as z:
+        info = z.getinfo(member)
+    entry, name = -1, member.encode()
+    while True:  # entrée du répertoire central qui porte ce nom
+        entry = data.find(b"PK\x01\x02", entry + 1)
+        n = int.from_bytes(data[entry + 28:entry + 30], "little")
+        if data[entry + 46:entry + 46 + n] == name:
+            break
+    data[entry + field_offset:entry + field_offset + 4] = value.to_bytes(4, "little")
+    dest.write_bytes(bytes(data))
+    return info
+
+
+def test_lying_uncompressed_size_is_refused(tmp_path):
+    """Un membre qui se décompresse en plus que la taille annoncée : bombe refusée."""
+    src = _xlsx(tmp_path / "sain.xlsx", [["a", "b"]] + [[i, i * 2] for i in range(2000)])
+    info = _patch_central(src, tmp_path / "menteur.xlsx", "xl/worksheets/sheet1.xml", 24, 100)
+    assert info.file_size > 100
+    _raises(tmp_path / "menteur.xlsx", UnsafeFileError)
+
+
+def test_wrong_checksum_is_a_damaged_file(tmp_path):
+    src = _xlsx(tmp_path / "sain.xlsx", [["a", "b"], [1, 2]])
+    info = _patch_central(src, tmp_path / "crc.xlsx", "xl/worksheets/sheet1.xml", 16, 12345)
+    assert info.CRC != 12345
+    err = _raises(tmp_path / "crc.xlsx", CorruptFileError)
+    assert "abîmé" in str(err)
+
+
+def test_truncated_member_is_a_damaged_file(tmp_path):
+    """Données compressées du membre coupées (taille compressée annoncée trop petite)."""
+    src = _xlsx(tmp_path / "sain.xlsx", [["a", "b"]] + [[i, i * 2] for i in range(2000)])
+    with zipfile.ZipFile(src) as z:
+        size = z.getinfo("xl/worksheets/sheet1.xml").compress_size
+    _patch_central(src, tmp_path / "coupe.xlsx", "xl/worksheets/sheet1.xml", 20, size // 2)
+    _raises(tmp_path / "coupe.xlsx", CorruptFileError)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=60) | st.lists(st.sampled_from([b"<", b"f", b">", b"<f", b"x"]),
+                                           max_size=30).map(b"".join))
+def test_formula_tag_search_matches_in(data):
+    assert kit.io._safety._has_pair(data, b"<f") == (b"<f" in data)

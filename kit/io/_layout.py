@@ -14,6 +14,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from kit._parse import Distinct, arrow_array
@@ -282,9 +283,11 @@ def _strip_object(col: pd.Series) -> pd.Series | None:
     if kind in ("floating", "integer", "mixed-integer-float", "empty", "datetime", "date",
                 "boolean"):
         return None
-    if kind == "string":
-        text = col.astype("str").str.strip()
-        text = text.mask(text == "")
+    if kind == "string":  # comme `col.astype("str").str.strip()`, en deux fois moins de temps
+        trimmed = pc.utf8_trim_whitespace(pa.array(col.to_numpy(), type=pa.large_string(),
+                                                   from_pandas=True))
+        trimmed = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.large_string()), trimmed)
+        text = pd.Series(trimmed, index=col.index, dtype="str")
         if text.notna().any():
             return text
         empty = col == ""  # rien que des espaces : colonne de textes vide ; rien que des
