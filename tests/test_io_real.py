@@ -174,8 +174,21 @@ def test_vendee_repaired_and_rejected_lines():
     assert df.loc[2, "montant"] == 100000.0
     assert df.loc[2, "nomBeneficiaire"] == "LES ARTS FLORISSANTS"
     assert df.loc[2, "idBeneficiaire"] == "32416633900055"
-    assert b"1\xa0387\xa0903,00" in raw[21]  # ligne 22 : virgules dans le texte → ambiguë
-    assert 22 in src["rejected_lines"]
+    # ligne 22 : montant coupé et virgule dans conditionsVersement, seul texte libre entre les
+    # colonnes bien typées qui l'entourent → une seule répartition (lue dans le fichier)
+    assert b"1\xa0387\xa0903,00" in raw[21]
+    assert b"de la convention, d'un 2eme acompte" in raw[21]
+    assert 22 in src["repaired_lines"] and 22 in src["glued_lines"]  # montré comme un doute
+    assert any("non protégé dans un texte" in d and "22" in d for d in src["doubts"])
+    assert 2 not in src["glued_lines"]  # montant seul recollé : sûr
+    assert df.loc[22, "montant"] == 1387903.0
+    assert df.loc[22, "conditionsVersement"].startswith(
+        "Paiement d'un acompte de 1 350 000 € a la signature de la convention, d'un 2eme")
+    assert df.loc[22, "datesPeriodeVersement"] == "2018-02-20_2018-10-01"
+    # ligne 25 : virgules dans l'objet, voisin d'un autre texte libre (nomBeneficiaire) :
+    # ambiguë, rejetée et signalée
+    assert b"Pour : Augmentation des surface bio, renforcement" in raw[24]
+    assert 25 in src["rejected_lines"]
     assert not set(src["rejected_lines"]) & set(df.index)
     assert df["montant"].dtype == "float64"
     # ligne 88 en UTF-8 (fichier mixte) : « 160 000,00 »

@@ -210,7 +210,7 @@ def _raw_table(source: str | Path, sheet: str | int | None, sep: str | None = No
         info.update(encoding=table.encoding, delimiter=table.delimiter,
                     misread=table.misread,
                     repaired_lines=table.repaired_lines, rejected_lines=table.rejected_lines,
-                    unclosed_quotes=table.unclosed_quotes,
+                    unclosed_quotes=table.unclosed_quotes, glued_lines=table.glued_lines,
                     typed_body=table.typed_body, typed_header=table.typed_header,
                     hidden=table.placeholders)
         return path, data, fmt, info, table.raw, []
@@ -423,6 +423,7 @@ def _load_table(source: str | Path, sheet: str | int | None,
         "encoding": info["encoding"], "delimiter": info["delimiter"],
         "repaired_lines": info["repaired_lines"], "rejected_lines": info["rejected_lines"],
         "unclosed_quotes": info.get("unclosed_quotes", []),
+        "glued_lines": info.get("glued_lines", []),
         "header_mapping": mapping, "sha256": info["digest"].result(),
         "totals": totals, "total_columns": _totals.check_columns(df),
         "skipped_rows": skipped, "keep_totals": keep_totals, "restored_zeros": restored,

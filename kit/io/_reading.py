@@ -81,6 +81,11 @@ def collect_doubts(src: dict) -> list[str]:
         lines = [_line(r) for r in rejected]
         out.append(f"{len(rejected)} ligne(s) du fichier n'ont pas pu être lues (champ en trop, "
                    f"guillemet non fermé…) et ont été rejetées : {_rows(lines)}.")
+    glued = src.get("glued_lines") or []
+    if glued:
+        out.append(f"{len(glued)} ligne(s) avaient un séparateur « {src.get('delimiter')} » non "
+                   "protégé dans un texte : il a été rendu au texte, d'après le type des autres "
+                   f"colonnes ; vérifiez leurs textes dans le fichier : {_rows(glued)}.")
     unclosed = src.get("unclosed_quotes") or []
     if unclosed:
         out.append(f"{len(unclosed)} ligne(s) ouvrent un guillemet jamais fermé, qui avalait les "

@@ -1,14 +1,17 @@
 """Lignes abîmées d'un export texte : enregistrements entiers mis entre guillemets par un autre
-outil, montants à virgule décimale non protégés qui décalent les colonnes.
+outil, montants à virgule décimale et séparateurs dans un texte non protégés, qui décalent les
+colonnes.
 
-Une ligne n'est réparée que lorsque la réparation est certaine ; sinon elle est signalée
-(`rejected_lines`).
+Une ligne n'est réparée que s'il n'y a qu'une façon de répartir ses champs dans les colonnes,
+d'après ce que les lignes saines disent de chacune ; sinon elle est signalée
+(`rejected_lines`). Un séparateur rendu à un texte libre est moins sûr qu'un montant recollé :
+ces lignes sont aussi signalées, comme un doute (`glued_lines`).
 """
 
 from __future__ import annotations
 
 import csv
-import itertools
+import functools
 import re
 
 import pandas as pd
@@ -65,54 +68,127 @@ def unwrap_records(rows: list[list[str]], lines: list[int], width: int, sep: str
             rows[i] = unwrapped(r, width, sep) or r
 
 
-def repair_rows(rows: list[list[str]], lines: list[int], width: int) -> tuple[list, list]:
-    """Recolle les montants coupés par une virgule décimale non protégée.
+#: au-delà de tant de champs en trop, une ligne n'est pas réparée
+_MAX_EXTRA = 8
+_WORD = re.compile(r"[^\W\d_]+")
+_DIGITS = re.compile(r"\d+")
 
-    Une ligne de `width + k` champs est réparée si une seule façon de recoller `k` paires
-    « entier » + « décimales » place chaque montant recollé dans une colonne numérique et
-    laisse les autres colonnes numériques numériques. Sinon la ligne est signalée (rejetée).
-    """
-    good = [r for r in rows if len(r) == width]
-    numeric = []
-    for c in range(width):
-        kinds = [cell_kind(r[c]) for r in good[:500]]
-        filled = [k for k in kinds if k != "vide"]
-        numeric.append(bool(filled) and sum(k == "nombre" for k in filled) >= 0.8 * len(filled))
-    if len(good) < 5:  # trop peu de lignes saines pour connaître le type des colonnes
-        numeric = [None] * width
-    repaired, rejected = [], []
-    for i, r in enumerate(rows):
-        k = len(r) - width
-        if k <= 0:
-            continue
-        if k > 4 or not any(n is not False for n in numeric):
-            rejected.append(lines[i])
-            continue
-        fits = []
-        for merge in itertools.combinations(range(len(r) - 1), k):
-            if any(b - a < 2 for a, b in zip(merge, merge[1:])):
+
+def _shape(value: str) -> str:
+    """Forme d'une valeur : suites de lettres → « a », suites de chiffres → « 9 »."""
+    return _DIGITS.sub("9", _WORD.sub("a", value.strip()))
+
+
+class _Column:
+    """Ce que les lignes saines disent d'une colonne : nombres, dates, liste fermée de
+    valeurs, forme fixe (codes, références) ou texte libre (seul à pouvoir contenir le
+    séparateur). Sans lignes saines (`values` None) : rien n'est exigé."""
+
+    def __init__(self, values: list[str] | None):
+        self.kind, self.choices, self.shapes = "inconnu", None, None
+        if values is None:
+            return
+        filled = [v.strip() for v in values if v.strip()]
+        kinds = [cell_kind(v) for v in filled]
+        self.kind = "texte"
+        for kind in ("nombre", "date"):
+            if filled and kinds.count(kind) >= 0.8 * len(filled):
+                self.kind = kind
+        if self.kind == "texte" and len(filled) >= 20:
+            if len(set(filled)) <= max(5, len(filled) // 10):
+                self.choices = set(filled)
+            elif len(shapes := {_shape(v) for v in filled}) <= 5:
+                self.shapes = shapes
+
+    def fits(self, parts: list[str]) -> bool:
+        """La colonne peut-elle recevoir ces champs (recollés par le séparateur) ?"""
+        if len(parts) == 2 and self.kind in ("nombre", "inconnu") and _amount(*parts):
+            return True
+        if len(parts) > 1:
+            return self.kind == "texte" and self.choices is None and self.shapes is None
+        value = parts[0].strip()
+        if not value:
+            return True
+        if self.kind in ("nombre", "date"):
+            return cell_kind(value) == self.kind
+        if self.choices is not None:
+            return value in self.choices
+        return self.shapes is None or _shape(value) in self.shapes
+
+
+def _amount(left: str, right: str) -> bool:
+    """« 100 000 » + « 00 » : un montant coupé par sa virgule décimale."""
+    return bool(_LEFT_AMOUNT.match(left.strip()) and _RIGHT_DECIMALS.match(right.strip()))
+
+
+def _segmentations(row: list[str], columns: list[_Column], sep: str
+                   ) -> tuple[list[list[str]], int]:
+    """Façons de répartir les champs de `row` dans les colonnes : chaque colonne reçoit des
+    champs consécutifs qu'elle accepte (`_Column.fits`). Seules comptent celles qui recollent
+    le plus de montants coupés ; au plus deux sont renvoyées (deux : ambiguë), avec le nombre
+    de montants recollés (les autres champs en trop sont rendus à un texte libre)."""
+    n, width = len(row), len(columns)
+
+    @functools.cache
+    def best(i: int, c: int) -> tuple[int, int, tuple]:
+        """(montants recollés, nombre de façons plafonné à 2, une façon) pour répartir
+        row[i:] dans columns[c:] ; (-1, 0, ()) si impossible."""
+        if c == width:
+            return (0, 1, ()) if i == n else (-1, 0, ())
+        out = (-1, 0, ())
+        for j in range(i + 1, n - (width - c - 1) + 1):
+            parts = row[i:j]
+            if not columns[c].fits(parts):
                 continue
-            fixed, j = [], 0
-            ok = True
-            while j < len(r):
-                if j in merge:
-                    left, right = r[j].strip(), r[j + 1].strip()
-                    if not (_LEFT_AMOUNT.match(left) and _RIGHT_DECIMALS.match(right)
-                            and len(fixed) < width and numeric[len(fixed)] is not False):
-                        ok = False
-                        break
-                    fixed.append(f"{left},{right}")
-                    j += 2
-                else:
-                    fixed.append(r[j])
-                    j += 1
-            if ok and len(fixed) == width and all(
-                    not numeric[c] or cell_kind(v) in ("nombre", "vide")
-                    for c, v in enumerate(fixed)):
-                fits.append(fixed)
-        if len(fits) == 1:
-            rows[i] = fits[0]
-            repaired.append(lines[i])
-        else:
-            rejected.append(lines[i])
-    return repaired, rejected
+            pairs, ways, rest = best(j, c + 1)
+            if ways == 0:
+                continue
+            if len(parts) == 2 and columns[c].kind != "texte" and _amount(*parts):
+                pairs, value = pairs + 1, f"{parts[0].strip()},{parts[1].strip()}"
+            else:
+                value = sep.join(parts)
+            if pairs > out[0]:
+                out = (pairs, ways, (value, *rest))
+            elif pairs == out[0]:
+                out = (pairs, min(2, out[1] + ways), out[2])
+        return out
+
+    pairs, ways, values = best(0, 0)
+    return [list(values)] * ways, pairs
+
+
+def repair_rows(rows: list[list[str]], lines: list[int], width: int,
+                sep: str = ",") -> tuple[list, list, list]:
+    """Répare les lignes qui ont des champs en trop : montants coupés par une virgule décimale
+    non protégée (« 100 000,00 ») et séparateurs non protégés dans un texte libre.
+
+    Chaque colonne est décrite par les lignes saines (`_Column`) ; une ligne est réparée s'il
+    n'y a qu'une façon de répartir ses champs dans les colonnes (parmi celles qui recollent le
+    plus de montants). Sinon elle est signalée (rejetée). Renvoie (lignes réparées, lignes
+    rejetées, lignes réparées en rendant un séparateur à un texte libre : moins sûres, à
+    montrer comme un doute).
+    """
+    pending = [i for i, r in enumerate(rows) if 0 < len(r) - width <= _MAX_EXTRA]
+    fixed: dict[int, list[str]] = {}
+    glued: list[int] = []  # séparateurs rendus à un texte libre
+    # deux passes : sans assez de lignes saines, seuls des montants se recollent ; les lignes
+    # ainsi réparées décrivent ensuite les colonnes pour les autres (textes libres)
+    for _ in range(2):
+        good = [r for r in rows if len(r) == width] + list(fixed.values())
+        columns = [_Column([r[c] for r in good[:500]] if len(good) >= 5 else None)
+                   for c in range(width)]
+        for i in pending:
+            if i in fixed:
+                continue
+            fits, pairs = _segmentations(rows[i], columns, sep)
+            if len(fits) == 1:
+                fixed[i] = fits[0]
+                if pairs < len(rows[i]) - width:
+                    glued.append(lines[i])
+        if len(good) >= 5 or not fixed:
+            break
+    for i, values in fixed.items():
+        rows[i] = values
+    repaired = sorted(lines[i] for i in fixed)
+    rejected = sorted(lines[i] for i, r in enumerate(rows) if len(r) > width)
+    return repaired, rejected, sorted(glued)

@@ -61,6 +61,9 @@ class TextTable:
     rejected_lines: list[int] = field(default_factory=list)
     #: lignes qui ouvrent un guillemet jamais fermé, relues sans lui
     unclosed_quotes: list[int] = field(default_factory=list)
+    #: lignes réparées en rendant un séparateur non protégé à un texte libre (parmi
+    #: `repaired_lines`) : moins sûres qu'un montant recollé
+    glued_lines: list[int] = field(default_factory=list)
     #: corps du tableau déjà typé par le lecteur C de pandas (chemin rapide) ; `raw` ne contient
     #: alors que les lignes jusqu'à l'en-tête inclus, déjà nettoyées (`strip_cells`)
     typed_body: pd.DataFrame | None = None
@@ -574,13 +577,14 @@ def _read_text_slow(text: str, encoding: str, sep: str, path: Path) -> TextTable
         width = max(set(widths), key=widths.count)
     else:  # sous l'en-tête seulement
         unwrap_records(rows, lines, width, sep, text, header[0] + header[1])
-    repaired, rejected = repair_rows(rows, lines, width)
+    repaired, rejected, glued = repair_rows(rows, lines, width, sep)
     dropped = set(rejected)
     keep = [i for i, line in enumerate(lines) if line not in dropped]
     rows, lines = [rows[i] for i in keep], [lines[i] for i in keep]
     width = max([width] + [len(r) for r in rows])
     raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], index=lines, dtype=object)
-    return TextTable(raw, encoding, sep, repaired, rejected, unclosed_quotes=unclosed)
+    return TextTable(raw, encoding, sep, repaired, rejected, unclosed_quotes=unclosed,
+                     glued_lines=glued)
 
 
 def _mixed(body: pd.DataFrame) -> bool:
