@@ -143,6 +143,10 @@ def test_etp_decimal_comma_and_weekly_means_dropped():
     assert pd.api.types.is_datetime64_any_dtype(df[df.columns[0]])
     assert df.loc[3, df.columns[0]] == pd.Timestamp("2011-05-30")
     assert len(df) == 474 - 2 - 59
+    # ligne 1 : un titre, ligne 2 : « ; », puis les données : pas d'en-tête, et c'est dit
+    assert lines[0].startswith("Valeur ETP") and lines[1].strip() == ";"
+    assert src["header_row"] is None
+    assert any(d.startswith("Aucune ligne d'en-tête reconnue") for d in src["doubts"])
 
 
 def test_gironde_padding_trimmed_amounts_float():

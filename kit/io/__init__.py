@@ -358,8 +358,6 @@ def _load_table(source: str | Path, sheet: str | int | None,
         first = filled.index[filled >= min(2, raw.shape[1])]
         body = raw.loc[first[0]:] if len(first) else raw
         titles = raw.loc[: first[0]].iloc[:-1] if len(first) else raw.iloc[:0]
-        logger.warning("Aucune ligne d'en-tête reconnue dans %s : colonnes nommées par lettre.",
-                       where)
     else:
         labels = _layout.header_labels(raw.iloc[: start + n].values.tolist(), start, n, merged)
         labels += [""] * (raw.shape[1] - len(labels))
@@ -429,7 +427,7 @@ def _load_table(source: str | Path, sheet: str | int | None,
         "skipped_rows": skipped, "keep_totals": keep_totals, "restored_zeros": restored,
         "layout_doubts": _overrides.type_doubts(forced, types) + (_reading.header_doubts(
             raw, start, n, int(raw.index[start])) if start is not None and header_row is None
-            else []),
+            else []) + ([_reading.NO_HEADER] if start is None else []),
         "text_in_numbers": {n: mixed for n, k in types.items() if k == "texte" and (
             mixed := _reading.text_in_numbers(df[n])) is not None},
         "uncached_formulas": _reading.uncached_formulas(

@@ -156,6 +156,12 @@ def restored_zeros(raw: pd.Series, out: pd.Series) -> int:
     return int((~was).sum())
 
 
+#: doute : aucune ligne d'en-tête reconnue
+NO_HEADER = ("Aucune ligne d'en-tête reconnue : les colonnes sont nommées par leur lettre "
+             "(« Colonne A », « Colonne B »…). Si le fichier a un en-tête, indiquez sa ligne "
+             "(header=… à l'appel, ou « entete » dans l'entrée du fichier de la configuration).")
+
+
 def header_doubts(raw: pd.DataFrame, start: int, n: int, first: int) -> list[str]:
     """La ligne au-dessus de l'en-tête retenu ressemble aussi à un en-tête (au moins deux
     libellés de texte, la moitié des colonnes de l'en-tête)."""
