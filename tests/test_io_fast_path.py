@@ -543,3 +543,27 @@ def test_few_distinct_values_checked_for_spaces(tmp_path, monkeypatch):
     _same(fast, _ordinary(path, monkeypatch))
     assert fast.loc[4502, "Commune"] == "Nord" and pd.isna(fast.loc[4702, "Commune"])
     assert set(fast["Commune"].dropna()) == {"Nord", "Sud"}
+
+
+def test_dbase_header_types_removed(tmp_path, monkeypatch):
+    """En-tête d'un export dBase (« MONTANT,N,12,2 ») dans un CSV à virgules entre guillemets :
+    noms sans descripteur, nombres lus comme nombres (le « N » n'est pas un « n° »), codes à
+    zéros gardés ; sommes établies à partir des valeurs écrites."""
+    amounts = [round(i * 12.5 + 0.25, 2) for i in range(300)]
+    lines = ['"INSEE_COM,C,5","NOM,C,50","MONTANT,N,12,2","POP,N,10,0"'] + [
+        f'"{1001 + i:05d}","Commune {i}","{a:.2f}","{i * 7}"' for i, a in enumerate(amounts)]
+    path = tmp_path / "dbase.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    df = kit.load_table(path)
+    _same(df, _ordinary(path, monkeypatch))
+    assert list(df.columns) == ["INSEE_COM", "NOM", "MONTANT", "POP"]
+    assert df["MONTANT"].sum() == pytest.approx(sum(amounts))
+    assert df["POP"].sum() == sum(i * 7 for i in range(300))
+    assert df.loc[2, "INSEE_COM"] == "01001"
+    assert df.attrs["source"]["dbase_types"]["MONTANT"] == "N,12,2"
+    assert "format dBase" in str(kit.describe_reading(df))
+
+
+def test_dbase_rule_needs_most_labels():
+    labels = ["Nom, prénom", "Montant", "Code,C,5"]  # un seul descripteur sur trois
+    assert kit.io._layout.strip_dbase(labels) == (labels, {})

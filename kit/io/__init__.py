@@ -352,6 +352,7 @@ def _load_table(source: str | Path, sheet: str | int | None,
         start, n = typed_header or _layout.find_header(
             raw.iloc[:_layout.SAMPLE_ROWS].values.tolist(), merged)
     letters = [column_letter(i) for i in range(raw.shape[1])]
+    dbase: dict[str, str] = {}  # descripteurs de type dBase retirés des libellés
     if start is None:
         labels = [""] * raw.shape[1]
         filled = raw.notna().sum(axis=1)
@@ -361,6 +362,7 @@ def _load_table(source: str | Path, sheet: str | int | None,
     else:
         labels = _layout.header_labels(raw.iloc[: start + n].values.tolist(), start, n, merged)
         labels += [""] * (raw.shape[1] - len(labels))
+        labels, dbase = _layout.strip_dbase(labels)
         body = raw.iloc[start + n:] if typed_body is None else \
             _layout.strip_cells(typed_body, distinct)
     motif, present = _junk.junk_codes(body, labels, hidden, distinct)
@@ -422,7 +424,7 @@ def _load_table(source: str | Path, sheet: str | int | None,
         "repaired_lines": info["repaired_lines"], "rejected_lines": info["rejected_lines"],
         "unclosed_quotes": info.get("unclosed_quotes", []),
         "glued_lines": info.get("glued_lines", []),
-        "header_mapping": mapping, "sha256": info["digest"].result(),
+        "header_mapping": mapping, "dbase_types": dbase, "sha256": info["digest"].result(),
         "totals": totals, "total_columns": _totals.check_columns(df),
         "skipped_rows": skipped, "keep_totals": keep_totals, "restored_zeros": restored,
         "layout_doubts": _overrides.type_doubts(forced, types) + (_reading.header_doubts(

@@ -189,6 +189,25 @@ def _unique_under_groups(top: list, row: list) -> bool:
     return len(groups) >= 2 and len(set(pairs)) == len(pairs)
 
 
+#: libellé au format dBase (export d'un fichier .dbf) : nom, lettre du type, largeur, décimales
+_DBASE = re.compile(r"^(?P<name>[^,]+),(?P<kind>[CNFDLM]),\d{1,3}(?:,\d{1,2})?$", re.IGNORECASE)
+
+
+def strip_dbase(labels: list[str]) -> tuple[list[str], dict[str, str]]:
+    """En-tête d'un export dBase (« NOM,C,50 », « MONTANT,N,12,2 ») : la moitié au moins des
+    libellés portent un descripteur de type. Renvoie les libellés sans descripteur et, par
+    nom, le descripteur retiré ; sinon les libellés tels quels."""
+    filled = [lab for lab in labels if lab]
+    found = {i: m for i, lab in enumerate(labels) if (m := _DBASE.match(lab.strip()))}
+    if len(filled) < 2 or len(found) < 0.5 * len(filled):
+        return labels, {}
+    out, removed = list(labels), {}
+    for i, m in found.items():
+        out[i] = m["name"].strip()
+        removed[out[i]] = labels[i].strip()[len(m["name"]) + 1:]
+    return out, removed
+
+
 def header_labels(rows: list[list], start: int, n: int, merged: list | None) -> list[str]:
     """Libellés des colonnes à partir des lignes d'en-tête (fusions recopiées, niveaux joints)."""
     width = max(len(r) for r in rows[start:start + n])

@@ -267,6 +267,8 @@ class Reading:
     reparees: list = field(default_factory=list)
     doubts: list[str] = field(default_factory=list)
     unite: str = "lignes Excel"
+    #: descripteurs de type dBase retirés des libellés (nom → « N,12,2 »)
+    dbase: dict[str, str] = field(default_factory=dict)
 
     def sections(self) -> list[tuple[str, list[str]]]:
         """(titre, lignes) de chaque partie du compte rendu."""
@@ -278,6 +280,10 @@ class Reading:
                         + ", ".join(str(n) for n in self.entete))
         else:
             head.append("En-tête : aucun reconnu (colonnes nommées par leur lettre)")
+        if self.dbase:
+            name, kind = next(iter(self.dbase.items()))
+            head.append(f"En-tête au format dBase : type et largeur retirés de {len(self.dbase)} "
+                        f"libellé(s) (« {name},{kind} » → « {name} »)")
         head.append(f"Lignes de données gardées : {self.lignes_gardees}")
         drop = []
         for kind, rows in self.ecartees.items():
@@ -374,5 +380,5 @@ def describe_reading(df: pd.DataFrame) -> Reading:
         zeros_retablis=dict(src.get("restored_zeros") or {}),
         rejetees=list(src.get("rejected_lines") or []),
         reparees=list(src.get("repaired_lines") or []), doubts=list(doubts),
-        unite=_where(src))
+        unite=_where(src), dbase=dict(src.get("dbase_types") or {}))
 

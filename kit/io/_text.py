@@ -29,7 +29,7 @@ import pandas as pd
 from kit._parse import PLACEHOLDERS, normalize_label, parse_numbers
 from kit.errors import CorruptFileError, DataError, EmptyFileError
 from kit.io._encoding import SAMPLE_BYTES, decode, no_c1, prepare
-from kit.io._layout import cell_kind, find_header, strip_text_rows
+from kit.io._layout import cell_kind, find_header, strip_dbase, strip_text_rows
 from kit.io._repair import repair_rows, unwrap_records, wrapped
 from kit.io._types import code_width
 
@@ -95,7 +95,7 @@ def _read_typed(buf: bytes, enc: str, sep: str, sample: list[list[str]], ends: _
         return None
     width = max(len(r) for r in sample)
     head = [r + [""] * (width - len(r)) for r in sample[: start + n]]
-    labels = [" ".join(str(r[c]) for r in head[start:]) for c in range(width)]
+    labels = strip_dbase([" ".join(str(r[c]) for r in head[start:]) for c in range(width)])[0]
     body_sample = [[v.strip() for v in r] for r in sample[start + n:] if any(v.strip() for v in r)]
     fr = en = 0
     spaced = False
