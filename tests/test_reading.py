@@ -278,3 +278,33 @@ class TestWrittenForm:
         assert written["cellule"].tolist() == ["A2", "B2"]
         assert "2 cellule(s)" in written["message"].iloc[0]
         assert "27 000,00" in written["message"].iloc[1]
+
+
+class TestCommuneAndRegionCodes:
+    """Codes écrits avec leurs zéros, partie communale d'un code INSEE, code de région nommé
+    « Code INSEE … Région » : valeurs attendues lues dans les lignes écrites."""
+
+    def test_written_zeros_kept_and_commune_part(self, tmp_path):
+        p = tmp_path / "codes.csv"
+        p.write_text("DEP;COM;REG;NCC;POP\n001;001;082;ABERGEMENT;776\n001;002;082;VAREY;248\n"
+                     "002;004;022;ABBECOURT;514\n02A;004;094;AJACCIO;71361\n", encoding="utf-8")
+        df = kit.load_table(p)
+        assert df["COM"].tolist() == ["001", "002", "004", "004"]  # pas « 00001 »
+        assert df["DEP"].tolist() == ["001", "001", "002", "02A"]
+        assert df["REG"].tolist() == ["082", "082", "022", "094"]
+        assert df.attrs["source"]["restored_zeros"] == {}
+
+    def test_commune_part_stored_as_numbers(self, tmp_path):
+        p = tmp_path / "codes.csv"
+        p.write_text("dep,com,libelle,montant\n1,1,Abergement,100\n1,2,Varey,200\n"
+                     "2,4,Abbecourt,300\n2,104,Autre,400\n", encoding="utf-8")
+        df = kit.load_table(p)
+        assert df["dep"].tolist() == ["01", "01", "02", "02"]
+        assert df["com"].tolist() == ["001", "002", "004", "104"]
+
+    def test_region_code_named_like_an_insee_code(self, tmp_path):
+        p = tmp_path / "regions.csv"
+        p.write_text("Code Insee 2024 Région;Région;Montant\n76;Occitanie;10\n1;Guadeloupe;20\n"
+                     "84;Auvergne-Rhône-Alpes;30\n", encoding="utf-8")
+        df = kit.load_table(p)
+        assert df["Code Insee 2024 Région"].tolist() == ["76", "01", "84"]

@@ -55,6 +55,8 @@ _MORE_CODE_NAMES: list[tuple[re.Pattern, int | None]] = [
                 r"num_compte|code_compte|code_nature|nature_comptable|fonction|sous_fonction)"
                 r"($|_)"), None),
 ]
+#: libellé d'une colonne de communes, qui peut ne porter que la partie communale du code
+_COMMUNE_PART = re.compile(r"(^|_)(com|code_com|code_commune|commune|cod_com|c_com)($|_)")
 _MEASURE = re.compile(r"(^|_)(nombre|nb|nbre|total|totale|somme|montant|taux|part|population|"
                       r"pop|effectifs?|moyenne|ratio|part)($|_)")
 _WIDTH_PATTERN = re.compile(r"^\^?(?:\\d|\[0-9\])\{(\d+)\}\$?$")
@@ -65,10 +67,15 @@ def code_width(label: str) -> tuple[bool, int | None]:
     norm = normalize_label(label)
     if re.search(r"(^|_)(libelle|nom|intitule|designation|adresse|objet)($|_)", norm):
         return False, None
+    measure = _MEASURE.search(norm)
+    if not measure:  # « Code INSEE de la région » : code de région, pas de commune
+        for pattern, width in _MORE_CODE_NAMES[:2]:
+            if pattern.search(norm):
+                return True, width
     for pattern, width in _CODE_NAMES:
         if pattern.search(norm):
             return True, width
-    if not _MEASURE.search(norm):
+    if not measure:
         for pattern, width in _MORE_CODE_NAMES:
             if pattern.search(norm):
                 return True, width
@@ -122,10 +129,23 @@ def _to_code_text(col: pd.Series, width: int | None, distinct: _Distinct | None 
     width = width or _usual_width(text)
     if width:  # un ou deux zéros de tête perdus ; un code plus court est une erreur à voir
         length = text.str.len()
-        short = text.str.fullmatch(r"\d+").fillna(False) & length.between(width - 2, width - 1)
+        # un code écrit avec son zéro de tête (« 001 ») est tel que le fichier le donne
+        short = text.str.fullmatch(r"\d+").fillna(False) & length.between(width - 2, width - 1) \
+            & ~text.str.startswith("0")
         if short.any():
             text = text.mask(short, text.str.zfill(width))
     return text
+
+
+def _commune_part(col: pd.Series, label: str, width: int | None, distinct: _Distinct) -> int | None:
+    """Largeur 3 au lieu de 5 pour une colonne « commune » dont aucun code n'a plus de trois
+    chiffres : la partie communale d'un code INSEE (« 1 » → « 001 »), pas le code entier."""
+    if width != 5 or not _COMMUNE_PART.search(normalize_label(label)):
+        return width
+    values = [_cell_text(v) for v in distinct.uniques().tolist()]
+    digits = [v for v in values if v and v.isdigit()]
+    return 3 if digits and len(digits) == len([v for v in values if v]) and max(
+        map(len, digits)) <= 3 else width
 
 
 def _cell_text(v: object) -> str | None:
@@ -168,7 +188,8 @@ def _fix_codes(text: pd.Series, width: int | None, distinct: _Distinct) -> pd.Se
         width = usual if usual in (5, 9, 14) and by_length[usual] >= 0.8 * weights.sum() else None
     if width:
         length = uniq.str.len().to_numpy(dtype=float)
-        short = digits & (length >= width - 2) & (length <= width - 1)
+        short = digits & (length >= width - 2) & (length <= width - 1) & ~np.asarray(
+            uniq.str.startswith("0").fillna(False), dtype=bool)
         if short.any():
             codes, uniq = distinct.get()
             uniq = uniq.astype("str")
@@ -243,7 +264,8 @@ def convert_column(col: pd.Series, label: str, field: dict | None = None,
     if _all_missing(col):
         return _to_text(col), "texte", 0
     if field is None and is_code:
-        return _to_code_text(col, width, distinct), "code", 0
+        return _to_code_text(col, _commune_part(col, label, width, distinct), distinct), \
+            "code", 0
     kind = _kind(col)
     named_date = "date" in normalize_label(label) or ftype in ("date", "datetime")
     if ftype is None:
