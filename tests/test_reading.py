@@ -308,3 +308,16 @@ class TestCommuneAndRegionCodes:
                      "84;Auvergne-Rhône-Alpes;30\n", encoding="utf-8")
         df = kit.load_table(p)
         assert df["Code Insee 2024 Région"].tolist() == ["76", "01", "84"]
+
+
+def test_notes_under_a_two_column_table(tmp_path):
+    """Tableau de deux colonnes : « Source : … » et « (1) … » sous la dernière ligne complète
+    sont des notes ; un enregistrement sans montant au milieu reste un enregistrement."""
+    p = tmp_path / "deux.csv"
+    p.write_text("Titre du tableau\n\nService;Montant\nA;10\nB;\nC;30\nTotal;40\n"
+                 "Source : service financier\n(1) montants en euros\n", encoding="utf-8")
+    df = kit.load_table(p)
+    assert list(df.index) == [4, 5, 6]  # A, B (sans montant), C
+    motifs = {d["ligne"]: d["motif"] for d in df.attrs["source"]["dropped"]}
+    assert motifs == {7: "total", 8: "note", 9: "note"}
+    assert df["Montant"].sum() == 40

@@ -199,6 +199,17 @@ def junk_codes(body: pd.DataFrame, labels: list[str],
                 code[r] = 5
             elif isinstance(value, str):
                 code[r] = 4
+    # tableau de deux colonnes : une cellule seule peut être un enregistrement incomplet ; n'est
+    # une note que celle qui commence comme une note, après la dernière ligne complète
+    if width == 2:
+        index = body.index.to_numpy()
+        complete = np.flatnonzero((counts == 2) & (code == 0))
+        last = index[complete].max() if len(complete) else None
+        for r in np.flatnonzero((counts == 1) & (code == 0)).tolist():
+            value = first_value(r)
+            if last is not None and index[r] > last and isinstance(value, str) and _NOTE.match(
+                    value):
+                code[r] = 5
     # deux cellules de texte après la fin du tableau, commençant comme une note : « (1) », « Source »
     if width >= 3:
         for r in np.flatnonzero((counts == 2) & (code == 0)).tolist():
