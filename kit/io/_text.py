@@ -148,7 +148,7 @@ def _read_typed(buf: bytes, enc: str, sep: str, sample: list[list[str]], ends: _
     cols = [c for c in body.columns if body[c].dtype.kind in "if"]
     if any(np.isinf(body[c].to_numpy()).any() for c in cols if body[c].dtype.kind == "f"):
         return None
-    check = _Background(_check_numbers, buf, ends.get(), thousands is not None, decimal == ",",
+    check = _Background(_misread, buf, ends.get(), thousands is not None, decimal == ",",
                         cols, start + n, len(body), kw) if cols and decimal == "," else None
     raw = pd.DataFrame(strip_text_rows(head), dtype=object, columns=range(width))  # nettoyé
     raw.index = pd.RangeIndex(1, start + n + 1)
@@ -230,23 +230,19 @@ def _suspects(buf: bytes, groups: bool, commas: bool, step: int = 1 << 18) -> np
     return np.sort(np.concatenate(out))
 
 
-def _misread(buf: bytes, ends: np.ndarray, suspects: np.ndarray, cols: list[int], first: int,
-             n_rows: int, kw: dict) -> bool:
+def _misread(buf: bytes, ends: np.ndarray, groups: bool, commas: bool, cols: list[int],
+             first: int, n_rows: int, kw: dict) -> bool:
     """Une cellule des colonnes `cols` (lues en nombres ; corps du tableau : `n_rows` lignes à
     partir de la ligne physique `first`, comptée à partir de 0), sur une ligne qui contient
-    une position de `suspects`, est-elle refusée par les analyseurs du kit ? Le lecteur C
-    l'a pourtant lue comme un nombre (« 12 34 » → 1234)."""
+    une écriture suspecte (`_suspects`), est-elle refusée par les analyseurs du kit ? Le
+    lecteur C l'a pourtant lue comme un nombre (« 12 34 » → 1234)."""
+    suspects = _suspects(buf, groups, commas)
     lines = np.unique(np.searchsorted(ends, suspects, side="right"))
     lines = lines[(lines >= first) & (lines < first + n_rows)]
     if not len(lines):
         return False
     cells = _reread(buf, ends, lines, cols, kw)
     return any(parse_numbers(pd.Series(cells[c], dtype=object)).invalid.any() for c in cols)
-
-
-def _check_numbers(buf: bytes, ends: np.ndarray, groups: bool, commas: bool, cols: list[int],
-                   first: int, n_rows: int, kw: dict) -> bool:
-    return _misread(buf, ends, _suspects(buf, groups, commas), cols, first, n_rows, kw)
 
 
 def _find_placeholders(body: pd.DataFrame, buf: bytes, ends: np.ndarray, cols: list[int],
