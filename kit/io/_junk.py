@@ -186,30 +186,25 @@ def junk_codes(body: pd.DataFrame, labels: list[str],
         return body.iat[r, j]
 
     # lignes à une seule cellule : séparateurs (année, mois, intitulé de bloc) ou notes
-    if width >= 3:
+    if width >= 2:
         index = body.index.to_numpy()
         regular = np.flatnonzero((counts >= max(2, 0.5 * typical)) & (code == 0))
         last_regular = index[regular].max() if len(regular) else None
         for r in np.flatnonzero((counts == 1) & (code == 0)).tolist():
             value = first_value(r)
             text = label_text(value)
-            if is_year(value) or normalize_label(text) in _MONTHS:
+            if width == 2:  # une cellule seule peut être un enregistrement incomplet : n'est
+                # une note que celle qui commence comme une note, après la dernière ligne
+                # complète
+                if last_regular is not None and index[r] > last_regular and isinstance(
+                        value, str) and _NOTE.match(text):
+                    code[r] = 5
+            elif is_year(value) or normalize_label(text) in _MONTHS:
                 code[r] = 4
             elif _NOTE.match(text) or (last_regular is not None and index[r] > last_regular):
                 code[r] = 5
             elif isinstance(value, str):
                 code[r] = 4
-    # tableau de deux colonnes : une cellule seule peut être un enregistrement incomplet ; n'est
-    # une note que celle qui commence comme une note, après la dernière ligne complète
-    if width == 2:
-        index = body.index.to_numpy()
-        complete = np.flatnonzero((counts == 2) & (code == 0))
-        last = index[complete].max() if len(complete) else None
-        for r in np.flatnonzero((counts == 1) & (code == 0)).tolist():
-            value = first_value(r)
-            if last is not None and index[r] > last and isinstance(value, str) and _NOTE.match(
-                    value):
-                code[r] = 5
     # deux cellules de texte après la fin du tableau, commençant comme une note : « (1) », « Source »
     if width >= 3:
         for r in np.flatnonzero((counts == 2) & (code == 0)).tolist():

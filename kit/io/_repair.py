@@ -121,11 +121,11 @@ def _amount(left: str, right: str) -> bool:
     return bool(_LEFT_AMOUNT.match(left.strip()) and _RIGHT_DECIMALS.match(right.strip()))
 
 
-def _segmentations(row: list[str], columns: list[_Column], sep: str
-                   ) -> tuple[list[list[str]], int]:
-    """Façons de répartir les champs de `row` dans les colonnes : chaque colonne reçoit des
-    champs consécutifs qu'elle accepte (`_Column.fits`). Seules comptent celles qui recollent
-    le plus de montants coupés ; au plus deux sont renvoyées (deux : ambiguë), avec le nombre
+def _segmentation(row: list[str], columns: list[_Column], sep: str
+                  ) -> tuple[list[str] | None, int]:
+    """La façon de répartir les champs de `row` dans les colonnes (chaque colonne reçoit des
+    champs consécutifs qu'elle accepte, `_Column.fits`), si elle est unique parmi celles qui
+    recollent le plus de montants coupés ; None sinon (impossible ou ambiguë). Avec le nombre
     de montants recollés (les autres champs en trop sont rendus à un texte libre)."""
     n, width = len(row), len(columns)
 
@@ -143,7 +143,7 @@ def _segmentations(row: list[str], columns: list[_Column], sep: str
             pairs, ways, rest = best(j, c + 1)
             if ways == 0:
                 continue
-            if len(parts) == 2 and columns[c].kind != "texte" and _amount(*parts):
+            if len(parts) == 2 and columns[c].kind in ("nombre", "inconnu") and _amount(*parts):
                 pairs, value = pairs + 1, f"{parts[0].strip()},{parts[1].strip()}"
             else:
                 value = sep.join(parts)
@@ -154,7 +154,7 @@ def _segmentations(row: list[str], columns: list[_Column], sep: str
         return out
 
     pairs, ways, values = best(0, 0)
-    return [list(values)] * ways, pairs
+    return (list(values) if ways == 1 else None), pairs
 
 
 def repair_rows(rows: list[list[str]], lines: list[int], width: int,
@@ -180,9 +180,9 @@ def repair_rows(rows: list[list[str]], lines: list[int], width: int,
         for i in pending:
             if i in fixed:
                 continue
-            fits, pairs = _segmentations(rows[i], columns, sep)
-            if len(fits) == 1:
-                fixed[i] = fits[0]
+            values, pairs = _segmentation(rows[i], columns, sep)
+            if values is not None:
+                fixed[i] = values
                 if pairs < len(rows[i]) - width:
                     glued.append(lines[i])
         if len(good) >= 5 or not fixed:
