@@ -181,6 +181,32 @@ def test_ragged_unrepairable_lines_rejected(tmp_path):
     assert df.loc[4, "montant"] == 30
 
 
+def test_every_amount_split_and_some_lines_much_wider(tmp_path):
+    """Tous les montants « 1,01 » coupés par leur virgule non protégée (chaque ligne a un champ
+    de plus que l'en-tête) et quelques lignes bien plus larges (virgules dans deux textes
+    libres) : l'en-tête est reconnu à sa largeur ordinaire, les montants sont recollés (1,01 et
+    non 1 suivi d'une nature décalée) et les lignes ambiguës signalées."""
+    header = "id,nom,objet,montant,nature,periode,pourcentage"
+    plain = "10000000000000,aide,aide aide,{},aide en numéraire,2018-01-01_2019-12-31,1"
+    ambiguous = ("10000000000000,aide, aide, aide,aide, aide, aide,1,01,aide en numéraire,"
+                 "2018-01-01_2019-12-31,1")
+    lines = [header]
+    for i in range(18):
+        lines.append(ambiguous if i % 4 == 3 else plain.format(f"{i},{i:02d}"))
+    p = tmp_path / "virgules.csv"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.warns(kit.ReadingDoubtWarning, match="rejetées : 5, 9, 13, 17"):
+        df = kit.load_table(p)
+    assert list(df.columns) == header.split(",")
+    assert df.attrs["source"]["rejected_lines"] == [5, 9, 13, 17]
+    assert len(df) == 14
+    for i in range(18):
+        if i % 4 != 3:
+            line = i + 2
+            assert df.loc[line, "montant"] == pytest.approx(i + i / 100)
+            assert df.loc[line, "nature"] == "aide en numéraire"
+            assert df.loc[line, "pourcentage"] == 1
+
 def test_cp1252_french_numbers(tmp_path):
     p = tmp_path / "cp1252.csv"
     p.write_bytes("Libellé;Montant\nDépenses réelles;1 234,50\nRecettes élevées;-12,5\n"

@@ -112,26 +112,16 @@ def find_header(rows: list[list], merged: list | None = None) -> tuple[int | Non
     filled_counts = [sum(not is_blank_cell(v) for v in r) for r in filled]
     if not any(counts):
         return None, 0
-    width = float(np.percentile([c for c in counts if c], 90))
-    need = max(2, math.ceil(0.6 * width)) if width >= 2 else 1
-    header = None
-    for i, row in enumerate(kinds):
-        texts = sum(k == "texte" for k in row)
-        years = sum(k == "nombre" and is_year(v) for k, v in zip(row, sample[i]))
-        if filled_counts[i] < need or (texts == 0 and not _year_header(sample[i], kinds[i])):
-            continue
-        if texts + years < 0.8 * counts[i]:
-            continue
-        labels = [label_text(v) for v in sample[i] if not is_blank_cell(v)]
-        if len(labels) < 0.5 * filled_counts[i]:
-            continue
-        if len(set(labels)) < 0.7 * len(labels) and not (
-                i > 0 and _unique_under_groups(filled[i - 1], sample[i])):
-            continue
-        if width >= 3 and counts[i] <= 1:
-            continue
-        header = i
-        break
+    # largeur du tableau : celle de ses lignes les plus larges, ou, dans un export texte aux
+    # séparateurs non protégés (quelques lignes à champs en trop), la plus fréquente
+    filled_widths = [c for c in counts if c]
+    widths = [float(np.percentile(filled_widths, 90))]
+    common = max(set(filled_widths), key=filled_widths.count)
+    if common < widths[0]:
+        widths.append(common)
+    header = next((i for w in widths
+                   if (i := _header_row(sample, kinds, counts, filled, filled_counts, w))
+                   is not None), None)
     if header is None:
         return None, 0
     start, n = header, 1
@@ -167,6 +157,29 @@ def find_header(rows: list[list], merged: list | None = None) -> tuple[int | Non
         if (under_group and blank_under and counts[below] >= 2) or text_over_numbers >= 2:
             n = below - start + 1
     return start, n
+
+
+def _header_row(sample: list[list], kinds: list[list[str]], counts: list[int],
+                filled: list[list], filled_counts: list[int], width: float) -> int | None:
+    """Première ligne qui ressemble à l'en-tête d'un tableau de `width` colonnes remplies."""
+    need = max(2, math.ceil(0.6 * width)) if width >= 2 else 1
+    for i, row in enumerate(kinds):
+        texts = sum(k == "texte" for k in row)
+        years = sum(k == "nombre" and is_year(v) for k, v in zip(row, sample[i]))
+        if filled_counts[i] < need or (texts == 0 and not _year_header(sample[i], kinds[i])):
+            continue
+        if texts + years < 0.8 * counts[i]:
+            continue
+        labels = [label_text(v) for v in sample[i] if not is_blank_cell(v)]
+        if len(labels) < 0.5 * filled_counts[i]:
+            continue
+        if len(set(labels)) < 0.7 * len(labels) and not (
+                i > 0 and _unique_under_groups(filled[i - 1], sample[i])):
+            continue
+        if width >= 3 and counts[i] <= 1:
+            continue
+        return i
+    return None
 
 
 def _year_header(row: list, kinds: list[str]) -> bool:
