@@ -166,7 +166,7 @@ def _header_row(sample: list[list], kinds: list[list[str]], counts: list[int],
     for i, row in enumerate(kinds):
         texts = sum(k == "texte" for k in row)
         years = sum(k == "nombre" and is_year(v) for k, v in zip(row, sample[i]))
-        if filled_counts[i] < need or (texts == 0 and not _year_header(sample[i], kinds[i])):
+        if filled_counts[i] < need or (texts == 0 and not _year_header(sample[i], row)):
             continue
         if texts + years < 0.8 * counts[i]:
             continue
