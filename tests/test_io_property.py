@@ -108,9 +108,10 @@ _WORDS = ["aide", "fonctionnement", "de la", "Vendée", "festival", "2018", "bio
           "acompte 50 %", "solde", "Saint-Gilles", "l'association"]
 
 
-def _free_text(draw, commas: bool) -> str:
+def _free_text(draw, commas: bool, least: int = 1) -> str:
     parts = draw(st.lists(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=4)
-                          .map(" ".join), min_size=1, max_size=3 if commas else 1))
+                          .map(" ".join), min_size=least if commas else 1,
+                          max_size=3 if commas else 1))
     return ", ".join(parts)
 
 
@@ -118,16 +119,20 @@ def _free_text(draw, commas: bool) -> str:
 def _ragged_table(draw):
     """Tableau à virgules : identifiant à 14 chiffres, nom et objet en texte libre (avec ou
     sans virgules), montant à virgule décimale jamais protégé, nature en liste fermée,
-    période de forme fixe, pourcentage. Les lignes sont écrites sans guillemets."""
+    période de forme fixe, pourcentage. Les lignes sont écrites sans guillemets. Deux régimes
+    tirés pour tout le tableau : montants tous sous 1 000 (chaque ligne a alors un champ de plus
+    que l'en-tête) et virgules fréquentes dans les deux textes (lignes bien plus larges)."""
     n = draw(st.integers(20, 45))
+    top = draw(st.sampled_from([999, 2_000_000]))
+    wide = draw(st.booleans())
     rows = []
     for i in range(n):
         cents = draw(st.integers(0, 99))
-        euros = draw(st.integers(0, 2_000_000))
+        euros = draw(st.integers(0, top))
         rows.append([
             f"{draw(st.integers(10**13, 10**14 - 1))}",
-            _free_text(draw, draw(st.booleans()) and i % 3 == 0),
-            _free_text(draw, draw(st.booleans())),
+            _free_text(draw, (wide or draw(st.booleans())) and i % 3 == 0, 2 if wide else 1),
+            _free_text(draw, (wide and i % 3 == 0) or draw(st.booleans()), 2 if wide else 1),
             f"{euros:,}".replace(",", " ") + f",{cents:02d}",
             draw(st.sampled_from(["aide en numéraire", "aide en nature", "prêt"])),
             f"2018-0{draw(st.integers(1, 9))}-01_2019-12-31",
