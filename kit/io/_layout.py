@@ -114,14 +114,11 @@ def find_header(rows: list[list], merged: list | None = None) -> tuple[int | Non
         return None, 0
     # largeur du tableau : celle de ses lignes les plus larges, ou, dans un export texte aux
     # séparateurs non protégés (quelques lignes à champs en trop), la plus fréquente
-    filled_widths = [c for c in counts if c]
-    widths = [float(np.percentile(filled_widths, 90))]
-    common = max(set(filled_widths), key=filled_widths.count)
-    if common < widths[0]:
-        widths.append(common)
-    header = next((i for w in widths
-                   if (i := _header_row(sample, kinds, counts, filled, filled_counts, w))
-                   is not None), None)
+    widths = [c for c in counts if c]
+    width = float(np.percentile(widths, 90))
+    header = _header_row(sample, kinds, counts, filled, filled_counts, width)
+    if header is None and (common := max(set(widths), key=widths.count)) < width:
+        header = _header_row(sample, kinds, counts, filled, filled_counts, common)
     if header is None:
         return None, 0
     start, n = header, 1
